@@ -1,0 +1,145 @@
+// Package config reads the optional config.toml (SPEC §2). A missing file means defaults; a file
+// with mistakes still yields a usable config plus warnings, because an alarm clock that refuses
+// to start over a typo would miss the alarms it exists for.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"alarmd/agent/alarm"
+)
+
+// Config is the agent's configuration.
+type Config struct {
+	Defaults Defaults
+	// QuickTimers are the tray's Quick timer entries.
+	QuickTimers []time.Duration
+	// LogLevel is debug, info, warn or error.
+	LogLevel string
+}
+
+// Defaults apply to alarms added without the matching option.
+type Defaults struct {
+	Sound  string
+	Snooze time.Duration
+	Ring   time.Duration
+	Late   time.Duration
+	Fade   time.Duration
+	Volume int
+}
+
+// Default returns the built-in configuration.
+func Default() Config {
+	return Config{
+		Defaults: Defaults{
+			Snooze: alarm.DefaultSnooze,
+			Ring:   alarm.DefaultRing,
+			Late:   alarm.DefaultLate,
+			Fade:   alarm.DefaultFade,
+			Volume: alarm.DefaultVolume,
+		},
+		QuickTimers: []time.Duration{5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 25 * time.Minute,
+			30 * time.Minute, 45 * time.Minute, 60 * time.Minute},
+		LogLevel: "info",
+	}
+}
+
+// file is the TOML layout.
+type file struct {
+	Defaults struct {
+		Sound  string `toml:"sound"`
+		Snooze string `toml:"snooze"`
+		Ring   string `toml:"ring"`
+		Late   string `toml:"late"`
+		Fade   string `toml:"fade"`
+		Volume int    `toml:"volume"`
+	} `toml:"defaults"`
+	Tray struct {
+		QuickTimers []string `toml:"quick_timers"`
+	} `toml:"tray"`
+	Log struct {
+		Level string `toml:"level"`
+	} `toml:"log"`
+}
+
+// Load reads path. It returns the config (defaults where the file says nothing or is wrong) and
+// one warning line per problem; err is only for a file that exists but cannot be read at all.
+func Load(path string) (Config, []string, error) {
+	c := Default()
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return c, nil, nil
+	}
+	if err != nil {
+		return c, nil, fmt.Errorf("read config: %w", err)
+	}
+	var f file
+	md, err := toml.Decode(string(data), &f)
+	if err != nil {
+		return c, []string{fmt.Sprintf("%s: %v; using built-in defaults", path, oneLine(err))}, nil
+	}
+	var warns []string
+	for _, k := range md.Undecoded() {
+		warns = append(warns, fmt.Sprintf("%s: unknown setting %q ignored", path, k.String()))
+	}
+	dur := func(name, text string, min, max time.Duration, dst *time.Duration) {
+		if text == "" {
+			return
+		}
+		d, err := time.ParseDuration(text)
+		if err != nil || d < min || d > max {
+			warns = append(warns, fmt.Sprintf("%s: %s = %q is not a duration from %s to %s; using %s", path, name, text, min, max, *dst))
+			return
+		}
+		*dst = d
+	}
+	dur("defaults.snooze", f.Defaults.Snooze, time.Second, 24*time.Hour, &c.Defaults.Snooze)
+	dur("defaults.ring", f.Defaults.Ring, time.Second, 24*time.Hour, &c.Defaults.Ring)
+	dur("defaults.late", f.Defaults.Late, 0, 7*24*time.Hour, &c.Defaults.Late)
+	dur("defaults.fade", f.Defaults.Fade, 0, time.Hour, &c.Defaults.Fade)
+	c.Defaults.Sound = f.Defaults.Sound
+	if v := f.Defaults.Volume; v != 0 {
+		if v < 1 || v > 100 {
+			warns = append(warns, fmt.Sprintf("%s: defaults.volume = %d is not 1-100; using %d", path, v, c.Defaults.Volume))
+		} else {
+			c.Defaults.Volume = v
+		}
+	}
+	if len(f.Tray.QuickTimers) > 0 {
+		var qs []time.Duration
+		for _, t := range f.Tray.QuickTimers {
+			d, err := time.ParseDuration(t)
+			if err != nil || d < time.Second || d > 24*time.Hour {
+				warns = append(warns, fmt.Sprintf("%s: tray.quick_timers entry %q is not a duration from 1s to 24h; skipped", path, t))
+				continue
+			}
+			qs = append(qs, d)
+		}
+		if len(qs) > 0 {
+			c.QuickTimers = qs
+		}
+	}
+	switch l := strings.ToLower(f.Log.Level); l {
+	case "":
+	case "debug", "info", "warn", "error":
+		c.LogLevel = l
+	default:
+		warns = append(warns, fmt.Sprintf("%s: log.level = %q is not debug, info, warn or error; using info", path, f.Log.Level))
+	}
+	return c, warns, nil
+}
+
+func oneLine(err error) string {
+	s := err.Error()
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}

@@ -1,0 +1,335 @@
+package notifier
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+)
+
+// waitTimeout bounds every wait for something the bus should deliver promptly.
+const waitTimeout = 5 * time.Second
+
+// testBus is a private dbus-daemon started for one test: no service activation, so
+// nothing starts behind the test's back.
+type testBus struct {
+	addr string
+	cmd  *exec.Cmd
+}
+
+// startBus starts a dbus-daemon listening on dir/bus (dir "" means a new temp dir) and
+// stops it at the end of the test. It skips the test when dbus-daemon is not installed.
+func startBus(t *testing.T, dir string) *testBus {
+	t.Helper()
+	daemon, err := exec.LookPath("dbus-daemon")
+	if err != nil {
+		t.Skip("dbus-daemon is not installed")
+	}
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	conf := filepath.Join(dir, "bus.conf")
+	socket := filepath.Join(dir, "bus")
+	err = os.WriteFile(conf, []byte(`<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=`+socket+`</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+`), 0o600)
+	if err != nil {
+		t.Fatalf("write bus config: %v", err)
+	}
+	_ = os.Remove(socket) // a previous daemon in this dir leaves its socket behind
+	cmd := exec.Command(daemon, "--config-file="+conf, "--nofork", "--nosyslog", "--print-address=1")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // no orphan if the test dies
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatalf("dbus-daemon stdout: %v", err)
+	}
+	var stderr lockedBuffer // shown only when the test fails: the daemon is chatty as root
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start dbus-daemon: %v", err)
+	}
+	b := &testBus{cmd: cmd}
+	t.Cleanup(func() {
+		b.stop()
+		if t.Failed() {
+			t.Logf("dbus-daemon stderr:\n%s", stderr.String())
+		}
+	})
+	line := make(chan string, 1)
+	go func() {
+		s, _ := bufio.NewReader(stdout).ReadString('\n')
+		line <- strings.TrimSpace(s)
+	}()
+	select {
+	case b.addr = <-line:
+	case <-time.After(waitTimeout):
+		t.Fatal("dbus-daemon printed no address")
+	}
+	if b.addr == "" {
+		t.Fatal("dbus-daemon exited without an address")
+	}
+	return b
+}
+
+// lockedBuffer collects a child's output written from exec's copying goroutine.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// stop kills the daemon (idempotent).
+func (b *testBus) stop() {
+	if b.cmd.ProcessState != nil {
+		return
+	}
+	_ = b.cmd.Process.Kill()
+	_ = b.cmd.Wait()
+}
+
+// connect opens a connection to the test bus, closed at the end of the test.
+func (b *testBus) connect(t *testing.T) *dbus.Conn {
+	t.Helper()
+	conn, err := dbus.Connect(b.addr)
+	if err != nil {
+		t.Fatalf("connect to test bus: %v", err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return conn
+}
+
+// notifyCall is one Notify call as the fake server received it.
+type notifyCall struct {
+	Sender                 string
+	AppName                string
+	ReplacesID             uint32
+	AppIcon, Summary, Body string
+	Actions                []string
+	Hints                  map[string]dbus.Variant
+	Expire                 int32
+	ID                     uint32
+}
+
+// fakeServer implements org.freedesktop.Notifications on a test bus. Its exported
+// methods are the D-Bus methods; everything else is unexported.
+type fakeServer struct {
+	t     *testing.T
+	conn  *dbus.Conn
+	caps  []string
+	calls chan notifyCall
+	// closeAtOnce makes Notify send NotificationClosed(id, expired) before its reply,
+	// as a server may for a notification that expires immediately.
+	closeAtOnce bool
+
+	mu     sync.Mutex
+	nextID uint32
+}
+
+// startFakeServer exports a fake server with caps on b and claims the name.
+func startFakeServer(t *testing.T, b *testBus, caps ...string) *fakeServer {
+	t.Helper()
+	f := newFakeServer(t, b, caps...)
+	f.export(t)
+	return f
+}
+
+// newFakeServer connects a fake server that is not yet on the bus: set its options,
+// then call export.
+func newFakeServer(t *testing.T, b *testBus, caps ...string) *fakeServer {
+	t.Helper()
+	return &fakeServer{t: t, conn: b.connect(t), caps: caps, calls: make(chan notifyCall, 64)}
+}
+
+// export serves the fake's methods and claims org.freedesktop.Notifications.
+func (f *fakeServer) export(t *testing.T) {
+	t.Helper()
+	if err := f.conn.Export(f, notificationsPath, notificationsIface); err != nil {
+		t.Fatalf("export fake server: %v", err)
+	}
+	reply, err := f.conn.RequestName(notificationsName, dbus.NameFlagDoNotQueue)
+	if err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("claim %s: reply %v, err %v", notificationsName, reply, err)
+	}
+}
+
+func (f *fakeServer) GetCapabilities() ([]string, *dbus.Error) { return f.caps, nil }
+
+func (f *fakeServer) GetServerInformation() (string, string, string, string, *dbus.Error) {
+	return "fake", "alarmd tests", "1.0", "1.2", nil
+}
+
+func (f *fakeServer) Notify(sender dbus.Sender, appName string, replacesID uint32, appIcon, summary, body string,
+	actions []string, hints map[string]dbus.Variant, expire int32) (uint32, *dbus.Error) {
+	id := replacesID
+	if id == 0 {
+		f.mu.Lock()
+		f.nextID++
+		id = f.nextID
+		f.mu.Unlock()
+	}
+	if f.closeAtOnce {
+		f.emitTo(string(sender), "NotificationClosed", id, ReasonExpired)
+	}
+	f.calls <- notifyCall{string(sender), appName, replacesID, appIcon, summary, body, actions, hints, expire, id}
+	return id, nil
+}
+
+func (f *fakeServer) CloseNotification(sender dbus.Sender, id uint32) *dbus.Error {
+	f.emitTo(string(sender), "NotificationClosed", id, ReasonClosed)
+	return nil
+}
+
+// emitTo sends a unicast signal of the Notifications interface to dest, as servers do
+// for ActionInvoked (conn.Emit cannot address a destination).
+func (f *fakeServer) emitTo(dest, member string, body ...any) {
+	emitFrom(f.t, f.conn, dest, member, body...)
+}
+
+// emitFrom sends a unicast Notifications signal on conn; it may run outside the test's
+// goroutine (inside an exported method), hence Errorf rather than Fatalf.
+func emitFrom(t *testing.T, conn *dbus.Conn, dest, member string, body ...any) {
+	msg := &dbus.Message{
+		Type: dbus.TypeSignal,
+		Headers: map[dbus.HeaderField]dbus.Variant{
+			dbus.FieldPath:        dbus.MakeVariant(notificationsPath),
+			dbus.FieldInterface:   dbus.MakeVariant(notificationsIface),
+			dbus.FieldMember:      dbus.MakeVariant(member),
+			dbus.FieldDestination: dbus.MakeVariant(dest),
+			dbus.FieldSignature:   dbus.MakeVariant(dbus.SignatureOf(body...)),
+		},
+		Body: body,
+	}
+	if call := conn.Send(msg, nil); call.Err != nil {
+		t.Errorf("send %s signal: %v", member, call.Err)
+	}
+}
+
+// nextCall returns the next Notify the fake received.
+func (f *fakeServer) nextCall(t *testing.T) notifyCall {
+	t.Helper()
+	select {
+	case c := <-f.calls:
+		return c
+	case <-time.After(waitTimeout):
+		t.Fatal("the fake server received no Notify")
+		return notifyCall{}
+	}
+}
+
+// release gives up the name, as a server that quits does.
+func (f *fakeServer) release(t *testing.T) {
+	t.Helper()
+	if _, err := f.conn.ReleaseName(notificationsName); err != nil {
+		t.Fatalf("release %s: %v", notificationsName, err)
+	}
+}
+
+// logRecorder is a slog.Handler that keeps every record, so tests can count log lines.
+type logRecorder struct {
+	mu      sync.Mutex
+	records []slog.Record
+	added   chan struct{}
+}
+
+func newLogRecorder() *logRecorder { return &logRecorder{added: make(chan struct{}, 1024)} }
+
+func (l *logRecorder) Enabled(context.Context, slog.Level) bool { return true }
+func (l *logRecorder) WithAttrs([]slog.Attr) slog.Handler       { return l }
+func (l *logRecorder) WithGroup(string) slog.Handler            { return l }
+func (l *logRecorder) Handle(_ context.Context, r slog.Record) error {
+	l.mu.Lock()
+	l.records = append(l.records, r.Clone())
+	l.mu.Unlock()
+	select {
+	case l.added <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// count returns how many records at level contain substr in their message.
+func (l *logRecorder) count(level slog.Level, substr string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, r := range l.records {
+		if r.Level == level && strings.Contains(r.Message, substr) {
+			n++
+		}
+	}
+	return n
+}
+
+// waitFor waits until at least want records match, failing after waitTimeout.
+func (l *logRecorder) waitFor(t *testing.T, level slog.Level, substr string, want int) {
+	t.Helper()
+	deadline := time.After(waitTimeout)
+	for l.count(level, substr) < want {
+		select {
+		case <-l.added:
+		case <-deadline:
+			t.Fatalf("waited for %d %v log lines containing %q, have %d", want, level, substr, l.count(level, substr))
+		}
+	}
+}
+
+// newTestNotifier returns a Notifier on addr (via DBUS_SESSION_BUS_ADDRESS) logging to
+// a recorder, closed at the end of the test.
+func newTestNotifier(t *testing.T, addr string) (*Notifier, *logRecorder) {
+	t.Helper()
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
+	logs := newLogRecorder()
+	n := New(slog.New(logs), "alarmd-test")
+	t.Cleanup(func() {
+		if err := n.Close(); err != nil {
+			t.Errorf("close notifier: %v", err)
+		}
+	})
+	return n, logs
+}
+
+// nextEvent returns the next event, failing after waitTimeout.
+func nextEvent(t *testing.T, n *Notifier) Event {
+	t.Helper()
+	select {
+	case ev, ok := <-n.Events():
+		if !ok {
+			t.Fatal("Events closed")
+		}
+		return ev
+	case <-time.After(waitTimeout):
+		t.Fatal("no event arrived")
+		return Event{}
+	}
+}
