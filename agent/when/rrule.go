@@ -1,0 +1,405 @@
+package when
+
+import (
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/teambition/rrule-go"
+)
+
+// RRULE support.
+//
+// Rules are evaluated in floating time: DTSTART is the alarm's first ring as
+// a UTC time whose fields are the wall clock, occurrences come out in UTC and
+// are read back as Walls. Instants appear only later, through Wall.In, so DST
+// and zone changes never reach the rrule library.
+//
+// Speed: building an rrule.RRule and iterating it from DTSTART costs
+// microseconds per occurrence walked, and an alarm that started years ago
+// would walk years. So (1) a rule without COUNT is re-based: its defaults
+// (BYHOUR, BYMONTHDAY, ...) are made explicit from the first ring, and
+// DTSTART moves to the start of the INTERVAL-aligned period that contains the
+// search point, which yields exactly the same occurrences from there on; and
+// (2) Next results are memoised per (first, after), since the scheduler asks
+// the same question for every alarm each time anything changes.
+
+const (
+	// maxInterval bounds INTERVAL so that period arithmetic cannot overflow.
+	maxInterval = 1000
+	// searchYears is the minimum horizon searched for a next occurrence; a
+	// rule with nothing inside it (e.g. BYMONTH=2;BYMONTHDAY=30) counts as
+	// ended instead of making the library iterate to the year 9999.
+	searchYears = 10
+	// searchPeriods is the horizon in rule periods, for long intervals.
+	searchPeriods = 12
+	// maxCachedRRules bounds the parsed-rule cache; it is cleared when full
+	// (only fuzzing or abuse gets there: users have a few rules).
+	maxCachedRRules = 1024
+	// maxMemo bounds each rule's memo of Next results.
+	maxMemo = 4096
+)
+
+// compiledRRule is the parsed form of one canonical RRULE text.
+type compiledRRule struct {
+	opt      rrule.ROption // as parsed; Dtstart zero, defaults not filled in
+	interval int           // opt.Interval, at least 1
+	broken   bool          // the text did not compile (never for a parsed Rule)
+
+	mu   sync.Mutex
+	memo map[memoKey]memoResult
+}
+
+type memoKey struct{ first, after int64 }
+
+type memoResult struct {
+	w  Wall
+	ok bool
+}
+
+var (
+	rruleCache      sync.Map // canonical text -> *compiledRRule
+	rruleCacheCount atomic.Int64
+)
+
+// lookupRRule returns the compiled form of a canonical rule text, compiling
+// it again if the cache was cleared since it was parsed.
+func lookupRRule(text string) *compiledRRule {
+	if c, ok := rruleCache.Load(text); ok {
+		return c.(*compiledRRule)
+	}
+	c := &compiledRRule{broken: true}
+	if opt, err := parseRRuleOptions(strings.TrimPrefix(text, "rrule:")); err == nil {
+		c = newCompiledRRule(opt)
+	}
+	if rruleCacheCount.Add(1) > maxCachedRRules {
+		rruleCache.Clear()
+		rruleCacheCount.Store(1)
+	}
+	actual, _ := rruleCache.LoadOrStore(text, c)
+	return actual.(*compiledRRule)
+}
+
+func newCompiledRRule(opt rrule.ROption) *compiledRRule {
+	return &compiledRRule{opt: opt, interval: max(opt.Interval, 1), memo: map[memoKey]memoResult{}}
+}
+
+// parseRRule reads the text after "rrule:" and returns the Rule with its
+// canonical text; the compiled form goes into the cache.
+func parseRRule(body string) (Rule, *Error) {
+	opt, err := parseRRuleOptions(body)
+	if err != nil {
+		return Rule{}, err
+	}
+	text := "rrule:" + canonicalRRule(opt)
+	if _, ok := rruleCache.Load(text); !ok {
+		lookupRRule(text)
+	}
+	return Rule{kind: ruleRRule, text: text}, nil
+}
+
+// parseRRuleOptions validates an RRULE body (case-insensitive, spaces
+// ignored, an optional "RRULE:" prefix) for use as an alarm's repeat rule.
+func parseRRuleOptions(body string) (rrule.ROption, *Error) {
+	if strings.ContainsAny(body, "\r\n") {
+		return rrule.ROption{}, repeatError("", "an RRULE must be a single line")
+	}
+	b := strings.ToUpper(strings.Join(strings.Fields(body), ""))
+	b = strings.TrimPrefix(b, "RRULE:")
+	if b == "" {
+		return rrule.ROption{}, repeatError("", "empty RRULE, e.g. rrule:FREQ=WEEKLY;BYDAY=MO")
+	}
+	if strings.Contains(b, "DTSTART") {
+		return rrule.ROption{}, repeatError("", "DTSTART is not allowed: the alarm's time is the start")
+	}
+	parsed, err := rrule.StrToROption(b)
+	if err != nil {
+		return rrule.ROption{}, repeatError("", "bad RRULE: %v", err)
+	}
+	opt := *parsed
+	switch {
+	case opt.Freq == rrule.MINUTELY || opt.Freq == rrule.SECONDLY:
+		return rrule.ROption{}, repeatError("", "FREQ=%v repeats too often for an alarm clock; use HOURLY or slower", opt.Freq)
+	case opt.Interval < 0 || opt.Interval > maxInterval:
+		return rrule.ROption{}, repeatError("", "INTERVAL must be 1-%d", maxInterval)
+	case opt.Count < 0:
+		return rrule.ROption{}, repeatError("", "COUNT must be positive")
+	}
+	if opt.Interval == 1 {
+		opt.Interval = 0 // the default; dropped from the canonical text
+	}
+	// UNTIL is floating like DTSTART (RFC 5545 requires that; a trailing Z
+	// is read as the same wall time). A date alone means the whole day.
+	for _, part := range strings.Split(b, ";") {
+		if v, ok := strings.CutPrefix(part, "UNTIL="); ok && len(v) == len("20060102") {
+			opt.Until = opt.Until.Add(secondsPerDay*time.Second - time.Second)
+		}
+	}
+	check := opt
+	check.Dtstart = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := rrule.NewRRule(check); err != nil {
+		return rrule.ROption{}, repeatError("", "bad RRULE: %v", err)
+	}
+	return opt, nil
+}
+
+// canonicalRRule prints opt in the library's order, UNTIL without "Z".
+func canonicalRRule(opt rrule.ROption) string {
+	parts := strings.Split(opt.RRuleString(), ";")
+	for i, p := range parts {
+		if strings.HasPrefix(p, "UNTIL=") {
+			parts[i] = strings.TrimSuffix(p, "Z")
+		}
+	}
+	return strings.Join(parts, ";")
+}
+
+// next implements Rule.Next, memoised.
+func (c *compiledRRule) next(first, after Wall) (Wall, bool) {
+	if c.broken {
+		return Wall{}, false
+	}
+	key := memoKey{first.sec, after.sec}
+	c.mu.Lock()
+	res, hit := c.memo[key]
+	c.mu.Unlock()
+	if hit {
+		return res.w, res.ok
+	}
+	res.w, res.ok = c.computeNext(first, after)
+	c.mu.Lock()
+	if len(c.memo) >= maxMemo {
+		clear(c.memo)
+	}
+	c.memo[key] = res
+	c.mu.Unlock()
+	return res.w, res.ok
+}
+
+func (c *compiledRRule) computeNext(first, after Wall) (Wall, bool) {
+	lower, inclusive := first, true
+	if !after.IsZero() && !after.Before(first) {
+		lower, inclusive = after, false
+	}
+	rr := c.build(first, lower, c.horizon(lower))
+	if rr == nil {
+		return Wall{}, false
+	}
+	t := rr.After(lower.utc(), inclusive)
+	if t.IsZero() {
+		return Wall{}, false
+	}
+	return wallOfUTC(t), true
+}
+
+// prev returns the last occurrence at or before upper (strictly before when
+// !inclusive) that is after floor. It searches windows that grow fourfold
+// back from upper, so its cost does not depend on how old first or floor
+// are, and gives up (ok=false) beyond the search horizon.
+func (c *compiledRRule) prev(first, upper Wall, inclusive bool, floor Wall) (Wall, bool) {
+	if c.broken {
+		return Wall{}, false
+	}
+	limit := c.horizon(first) // only its length matters here
+	limitDays := int(limit.Sub(first.utc()) / (secondsPerDay * time.Second))
+	for spanDays := c.periodDays(); ; spanDays *= 4 {
+		at := upper.AddDays(-spanDays)
+		final := spanDays > limitDays
+		if !at.After(floor) {
+			at, final = floor, true
+		}
+		rr := c.build(first, at, upper.utc())
+		if rr == nil {
+			return Wall{}, false
+		}
+		if t := rr.Before(upper.utc(), inclusive); !t.IsZero() {
+			w := wallOfUTC(t)
+			return w, w.After(floor)
+		}
+		if final || c.rebaseStart(first, at).IsZero() {
+			return Wall{}, false // searched back to floor, first, or the horizon
+		}
+	}
+}
+
+// latest implements Rule.Latest for an RRULE; lo..hi is the window in which
+// occurrences may or may not be due yet (see Rule.Latest).
+func (c *compiledRRule) latest(first, after, lo, hi Wall, due func(Wall) bool) (Wall, bool) {
+	if c.broken {
+		return Wall{}, false
+	}
+	from := lo
+	if after.After(lo) {
+		from = after
+	}
+	if rr := c.build(first, from, hi.utc()); rr != nil {
+		occ := rr.Between(from.utc(), hi.utc(), true)
+		for i := len(occ) - 1; i >= 0; i-- {
+			w := wallOfUTC(occ[i])
+			if !w.After(from) {
+				break
+			}
+			if due(w) {
+				return w, true
+			}
+		}
+	}
+	if !after.Before(lo) {
+		return Wall{}, false
+	}
+	// Everything at or before lo is due: the answer is the last one there.
+	return c.prev(first, lo, true, after)
+}
+
+// build returns a fresh rrule.RRule for the series starting at first,
+// re-based so that iteration starts at the period containing `at` (or at
+// first when that is first's own period), and ending at until at the latest.
+// A fresh value per call keeps concurrent callers apart: the library writes
+// into an RRule while iterating it.
+func (c *compiledRRule) build(first, at Wall, until time.Time) *rrule.RRule {
+	opt := c.opt
+	if start := c.rebaseStart(first, at); !start.IsZero() {
+		opt = c.explicitOptions(first)
+		opt.Dtstart = start
+	} else {
+		opt.Dtstart = first.utc()
+	}
+	if opt.Until.IsZero() || until.Before(opt.Until) {
+		opt.Until = until
+	}
+	rr, err := rrule.NewRRule(opt)
+	if err != nil {
+		return nil // options were validated at parse time
+	}
+	return rr
+}
+
+// explicitOptions returns the options with every default that the library
+// would take from DTSTART taken from first instead, so that DTSTART can move
+// without changing the series (mirrors rrule-go's buildRRule).
+func (c *compiledRRule) explicitOptions(first Wall) rrule.ROption {
+	opt := c.opt
+	f := first.utc()
+	if len(opt.Byweekno) == 0 && len(opt.Byyearday) == 0 && len(opt.Bymonthday) == 0 &&
+		len(opt.Byweekday) == 0 && len(opt.Byeaster) == 0 {
+		switch opt.Freq {
+		case rrule.YEARLY:
+			if len(opt.Bymonth) == 0 {
+				opt.Bymonth = []int{int(f.Month())}
+			}
+			opt.Bymonthday = []int{f.Day()}
+		case rrule.MONTHLY:
+			opt.Bymonthday = []int{f.Day()}
+		case rrule.WEEKLY:
+			opt.Byweekday = []rrule.Weekday{rruleWeekdays[f.Weekday()]}
+		}
+	}
+	if len(opt.Byhour) == 0 && opt.Freq < rrule.HOURLY {
+		opt.Byhour = []int{f.Hour()}
+	}
+	if len(opt.Byminute) == 0 && opt.Freq < rrule.MINUTELY {
+		opt.Byminute = []int{f.Minute()}
+	}
+	if len(opt.Bysecond) == 0 && opt.Freq < rrule.SECONDLY {
+		opt.Bysecond = []int{f.Second()}
+	}
+	return opt
+}
+
+var rruleWeekdays = [7]rrule.Weekday{rrule.SU, rrule.MO, rrule.TU, rrule.WE, rrule.TH, rrule.FR, rrule.SA}
+
+// rebaseStart returns the start of the INTERVAL-aligned period that contains
+// at, counted from first's period, as a floating UTC time; zero when that is
+// first's own period or earlier, or when COUNT forbids re-basing (the count
+// runs from first).
+func (c *compiledRRule) rebaseStart(first, at Wall) time.Time {
+	if c.opt.Count != 0 || !at.After(first) {
+		return time.Time{}
+	}
+	n := c.interval
+	f, a := first.utc(), at.utc()
+	fDay, _ := first.days()
+	aDay, _ := at.days()
+	var k int64 // periods from first's period to at's, rounded down to a multiple of n
+	switch c.opt.Freq {
+	case rrule.YEARLY:
+		k = alignDown(int64(a.Year()-f.Year()), n)
+		if k > 0 {
+			return time.Date(f.Year()+int(k), time.January, 1, 0, 0, 0, 0, time.UTC)
+		}
+	case rrule.MONTHLY:
+		months := int64(a.Year()-f.Year())*12 + int64(a.Month()-f.Month())
+		k = alignDown(months, n)
+		if k > 0 {
+			return time.Date(f.Year(), f.Month()+time.Month(k), 1, 0, 0, 0, 0, time.UTC)
+		}
+	case rrule.WEEKLY:
+		wkst := c.opt.Wkst
+		// Monday-based weekday (the library's numbering) minus the week start.
+		back := (int64(weekdayOfDay(fDay))+6)%7 - int64(wkst.Day())
+		weekStart := fDay - (back+7)%7
+		k = alignDown(floorDiv(aDay-weekStart, 7), n)
+		if k > 0 {
+			return Wall{sec: (weekStart + 7*k) * secondsPerDay}.utc()
+		}
+	case rrule.DAILY:
+		k = alignDown(aDay-fDay, n)
+		if k > 0 {
+			return Wall{sec: (fDay + k) * secondsPerDay}.utc()
+		}
+	case rrule.HOURLY:
+		fHour := floorDiv(first.sec, 3600)
+		k = alignDown(floorDiv(at.sec, 3600)-fHour, n)
+		if k > 0 {
+			return Wall{sec: (fHour + k) * 3600}.utc()
+		}
+	}
+	return time.Time{}
+}
+
+// horizon returns how far past `from` a next occurrence is searched.
+func (c *compiledRRule) horizon(from Wall) time.Time {
+	f := from.utc()
+	byYears := f.AddDate(searchYears, 0, 0)
+	n := searchPeriods * c.interval
+	var byPeriods time.Time
+	switch c.opt.Freq {
+	case rrule.YEARLY:
+		byPeriods = f.AddDate(n, 0, 0)
+	case rrule.MONTHLY:
+		byPeriods = f.AddDate(0, n, 0)
+	case rrule.WEEKLY:
+		byPeriods = f.AddDate(0, 0, 7*n)
+	case rrule.DAILY:
+		byPeriods = f.AddDate(0, 0, n)
+	default:
+		byPeriods = f.Add(time.Duration(n) * time.Hour)
+	}
+	if byPeriods.After(byYears) {
+		return byPeriods
+	}
+	return byYears
+}
+
+// periodDays is roughly one INTERVAL of the rule in days, the first window
+// prev searches.
+func (c *compiledRRule) periodDays() int {
+	per := map[rrule.Frequency]int{rrule.YEARLY: 366, rrule.MONTHLY: 31, rrule.WEEKLY: 7}[c.opt.Freq]
+	return max(per, 1) * c.interval
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+// alignDown rounds k down to a multiple of n.
+func alignDown(k int64, n int) int64 { return floorDiv(k, int64(n)) * int64(n) }
+
+// rruleNew is rrule.NewRRule, named for tests that compare with plain
+// library iteration.
+var rruleNew = rrule.NewRRule
