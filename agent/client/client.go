@@ -1,0 +1,162 @@
+// Package client is the command line's side of the control API: a small typed HTTP client that
+// dials the agent's unix socket.
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"syscall"
+	"time"
+
+	"alarmd/agent/api"
+)
+
+// ErrNotRunning means no agent answers on the socket.
+var ErrNotRunning = errors.New("the agent is not running")
+
+// APIError is an error answer from the agent.
+type APIError struct {
+	Status  int
+	Message string
+}
+
+func (e *APIError) Error() string { return e.Message }
+
+// Client talks to one agent.
+type Client struct {
+	socket string
+	http   *http.Client
+}
+
+// New returns a client for the agent listening on socket.
+func New(socket string) *Client {
+	tr := &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", socket)
+		},
+		DisableCompression: true,
+		MaxIdleConns:       1,
+	}
+	return &Client{socket: socket, http: &http.Client{Transport: tr, Timeout: 15 * time.Second}}
+}
+
+// do sends a request and decodes a JSON answer into out (when not nil).
+func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return fmt.Errorf("encode request: %w", err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "http://"+api.Host+path, rd)
+	if err != nil {
+		return fmt.Errorf("build request: %w", err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if isNotRunning(err) {
+			return ErrNotRunning
+		}
+		return fmt.Errorf("talk to the agent: %w", err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return fmt.Errorf("read the agent's answer: %w", err)
+	}
+	if resp.StatusCode >= 300 {
+		var e api.Error
+		if json.Unmarshal(data, &e) != nil || e.Error == "" {
+			e.Error = fmt.Sprintf("agent answered %s", resp.Status)
+		}
+		return &APIError{Status: resp.StatusCode, Message: e.Error}
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			return fmt.Errorf("decode the agent's answer: %w", err)
+		}
+	}
+	return nil
+}
+
+// isNotRunning tells a missing or dead socket from other failures.
+func isNotRunning(err error) bool {
+	return errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENOENT)
+}
+
+// Status asks for the agent's status.
+func (c *Client) Status(ctx context.Context) (api.Status, error) {
+	var st api.Status
+	err := c.do(ctx, http.MethodGet, "/v1/status", nil, &st)
+	return st, err
+}
+
+// List returns every alarm.
+func (c *Client) List(ctx context.Context) ([]api.Alarm, error) {
+	var l api.AlarmList
+	err := c.do(ctx, http.MethodGet, "/v1/alarms", nil, &l)
+	return l.Alarms, err
+}
+
+// Get returns one alarm.
+func (c *Client) Get(ctx context.Context, id int) (api.Alarm, error) {
+	var a api.Alarm
+	err := c.do(ctx, http.MethodGet, "/v1/alarms/"+strconv.Itoa(id), nil, &a)
+	return a, err
+}
+
+// Add creates an alarm.
+func (c *Client) Add(ctx context.Context, req api.AddRequest) (api.Alarm, error) {
+	var a api.Alarm
+	err := c.do(ctx, http.MethodPost, "/v1/alarms", req, &a)
+	return a, err
+}
+
+// Patch changes an alarm.
+func (c *Client) Patch(ctx context.Context, id int, req api.PatchRequest) (api.Alarm, error) {
+	var a api.Alarm
+	err := c.do(ctx, http.MethodPatch, "/v1/alarms/"+strconv.Itoa(id), req, &a)
+	return a, err
+}
+
+// Delete removes an alarm.
+func (c *Client) Delete(ctx context.Context, id int) error {
+	return c.do(ctx, http.MethodDelete, "/v1/alarms/"+strconv.Itoa(id), nil, nil)
+}
+
+// Snooze snoozes ringing alarm id for d (0: the alarm's own snooze time).
+func (c *Client) Snooze(ctx context.Context, id int, d time.Duration) ([]int, error) {
+	var req api.SnoozeRequest
+	if d > 0 {
+		req.For = d.String()
+	}
+	var out api.DismissResponse
+	err := c.do(ctx, http.MethodPost, "/v1/alarms/"+strconv.Itoa(id)+"/snooze", req, &out)
+	return out.Dismissed, err
+}
+
+// Dismiss stops ringing alarm id (0: all ringing alarms).
+func (c *Client) Dismiss(ctx context.Context, id int) ([]int, error) {
+	var out api.DismissResponse
+	err := c.do(ctx, http.MethodPost, "/v1/dismiss", api.DismissRequest{ID: id}, &out)
+	return out.Dismissed, err
+}
+
+// Stop asks the agent to exit.
+func (c *Client) Stop(ctx context.Context) error {
+	return c.do(ctx, http.MethodPost, "/v1/stop", nil, nil)
+}

@@ -1,0 +1,416 @@
+// Package ringer carries out the ringing of due alarms (SPEC §5): one notification per alarm,
+// replaced in place as the alarm goes from ringing to snoozed to not acknowledged, its sound
+// looping until the user stops or snoozes it or the ring time runs out.
+//
+// The ringer decides nothing about the alarms' future: what the user did (Stop, Snooze, or no
+// answer) is reported on Outcomes, and the agent records it in the store.
+package ringer
+
+import (
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"alarmd/agent/alarm"
+	"alarmd/agent/notifier"
+)
+
+// Notifier shows desktop notifications; *notifier.Notifier is the real one.
+type Notifier interface {
+	Show(n notifier.Notification) (uint32, error)
+	CloseNotification(id uint32) error
+	Events() <-chan notifier.Event
+}
+
+// Sound plays an alarm's sound in a loop; the audio player is the real one. Start returns an
+// error when no sound can be played; the alarm still notifies.
+type Sound interface {
+	Start(id int, sound string, volume float64, fade time.Duration) error
+	Stop(id int)
+}
+
+// What a user (or the clock) did with a ringing alarm.
+type What int
+
+const (
+	Stopped  What = iota + 1 // Stop pressed, notification closed by hand, CLI or tray dismiss
+	Snoozed                  // Snooze pressed
+	TimedOut                 // nobody answered within the ring time
+)
+
+func (w What) String() string {
+	switch w {
+	case Stopped:
+		return "stopped"
+	case Snoozed:
+		return "snoozed"
+	case TimedOut:
+		return "not acknowledged"
+	}
+	return fmt.Sprintf("What(%d)", int(w))
+}
+
+// Outcome reports how one alarm's ringing ended. For Snoozed from the notification button the
+// agent applies the alarm's own snooze time.
+type Outcome struct {
+	ID   int
+	What What
+}
+
+// Timer is the part of *time.Timer the ringer uses; tests inject their own.
+type Timer interface{ Stop() bool }
+
+// Ringer rings alarms. It is safe for concurrent use.
+type Ringer struct {
+	notifier   Notifier
+	sound      Sound
+	log        *slog.Logger
+	afterFunc  func(time.Duration, func()) Timer
+	outcomes   chan Outcome
+	appIcon    string
+	icon       []byte
+	mu         sync.Mutex
+	active     map[int]*ringing // alarms ringing or snoozed (their notification is still shown)
+	byNotif    map[uint32]int
+	notifyErr  string
+	soundErr   string
+	eventsDone chan struct{}
+}
+
+type ringing struct {
+	alarm   alarm.Alarm
+	notif   uint32
+	ringing bool // false while snoozed
+	timeout Timer
+	at      time.Time
+	// acted is when a button of the notification was last pressed: some servers (xfce4-notifyd)
+	// follow an action with NotificationClosed(dismissed), which must not count as Stop.
+	acted time.Time
+}
+
+// Options configure a Ringer.
+type Options struct {
+	Notifier Notifier // may be nil: no notifications at all
+	Sound    Sound    // may be nil: silent alarms
+	Log      *slog.Logger
+	// AfterFunc schedules the ring timeout; nil means time.AfterFunc.
+	AfterFunc func(time.Duration, func()) Timer
+	AppIcon   string // notification icon name
+	Icon      []byte // notification image (PNG)
+}
+
+// New returns a Ringer. Call Close to stop listening for notification events.
+func New(o Options) *Ringer {
+	r := &Ringer{
+		notifier:   o.Notifier,
+		sound:      o.Sound,
+		log:        o.Log,
+		afterFunc:  o.AfterFunc,
+		outcomes:   make(chan Outcome, 64),
+		appIcon:    o.AppIcon,
+		icon:       o.Icon,
+		active:     map[int]*ringing{},
+		byNotif:    map[uint32]int{},
+		eventsDone: make(chan struct{}),
+	}
+	if r.log == nil {
+		r.log = slog.Default()
+	}
+	if r.afterFunc == nil {
+		r.afterFunc = func(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
+	}
+	if r.notifier != nil {
+		go r.watchEvents()
+	} else {
+		close(r.eventsDone)
+	}
+	return r
+}
+
+// Outcomes delivers how ringing ended. The agent must keep reading it.
+func (r *Ringer) Outcomes() <-chan Outcome { return r.outcomes }
+
+// Ring starts ringing a: notification now, sound looping, timeout after its ring time. at is the
+// instant it was due, late how late it is being rung, snoozed whether it comes back from a snooze.
+func (r *Ringer) Ring(a alarm.Alarm, at time.Time, late time.Duration, snoozed bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.active[a.ID]
+	if st == nil {
+		st = &ringing{}
+		r.active[a.ID] = st
+	}
+	if st.timeout != nil {
+		st.timeout.Stop()
+	}
+	st.alarm, st.ringing, st.at = a, true, at
+	body := at.Format("Mon 15:04")
+	if late >= time.Minute {
+		body += fmt.Sprintf(" · late by %d min", int(late.Round(time.Minute)/time.Minute))
+	}
+	if snoozed {
+		body += " · snoozed"
+	}
+	r.show(st, notifier.Notification{
+		Title:   a.Title(),
+		Body:    body,
+		Urgency: notifier.Critical,
+		Actions: []notifier.Action{{Key: "stop", Label: "Stop"}, {Key: "snooze", Label: "Snooze " + human(a.SnoozeFor())}},
+	})
+	if r.sound != nil {
+		if err := r.sound.Start(a.ID, a.Sound, float64(a.VolumePercent())/100, a.FadeIn()); err != nil {
+			r.noteSoundError(err)
+		} else {
+			r.soundErr = ""
+		}
+	}
+	id := a.ID
+	st.timeout = r.afterFunc(a.RingFor(), func() { r.timeout(id, st) })
+}
+
+// timeout ends a ringing nobody answered.
+func (r *Ringer) timeout(id int, st *ringing) {
+	r.mu.Lock()
+	if r.active[id] != st || !st.ringing {
+		r.mu.Unlock()
+		return
+	}
+	r.silence(id, st)
+	r.show(st, notifier.Notification{
+		Title:   st.alarm.Title(),
+		Body:    st.at.Format("Mon 15:04") + " · not acknowledged (rang for " + human(st.alarm.RingFor()) + ")",
+		Urgency: notifier.Normal,
+	})
+	r.forget(id, st, false)
+	r.mu.Unlock()
+	r.outcomes <- Outcome{ID: id, What: TimedOut}
+}
+
+// Stop ends a ringing (or the snoozed state) of alarm id and closes its notification. It reports
+// whether the alarm was ringing or snoozed.
+func (r *Ringer) Stop(id int) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.active[id]
+	if st == nil {
+		return false
+	}
+	r.silence(id, st)
+	r.forget(id, st, true)
+	return true
+}
+
+// Snooze silences alarm id until `until` and turns its notification into a snoozed one. It
+// reports whether the alarm was ringing.
+func (r *Ringer) Snooze(id int, until time.Time) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.active[id]
+	if st == nil || !st.ringing {
+		return false
+	}
+	r.silence(id, st)
+	st.ringing = false
+	r.show(st, notifier.Notification{
+		Title:   st.alarm.Title(),
+		Body:    "Snoozed until " + until.Format("15:04:05"),
+		Urgency: notifier.Normal,
+	})
+	return true
+}
+
+// Forget drops alarm id's snoozed state and closes its notification (the alarm was deleted or
+// disabled while snoozed).
+func (r *Ringer) Forget(id int) { r.Stop(id) }
+
+// Ringing lists the alarms ringing now, in id order.
+func (r *Ringer) Ringing() []int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var ids []int
+	for id, st := range r.active {
+		if st.ringing {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// IsRinging reports whether alarm id rings now.
+func (r *Ringer) IsRinging(id int) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.active[id]
+	return st != nil && st.ringing
+}
+
+// Problems returns the last notification and sound errors ("" when fine), for status.
+func (r *Ringer) Problems() (notify, sound string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.notifyErr, r.soundErr
+}
+
+// ShowMissed shows the one summary notification for alarms that were missed (SPEC §7).
+func (r *Ringer) ShowMissed(lines []string) {
+	if r.notifier == nil || len(lines) == 0 {
+		return
+	}
+	title := "Missed alarm"
+	if len(lines) > 1 {
+		title = fmt.Sprintf("%d missed alarms", len(lines))
+	}
+	body := ""
+	for i, l := range lines {
+		if i > 0 {
+			body += "\n"
+		}
+		body += l
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, err := r.notifier.Show(notifier.Notification{Title: title, Body: body, Urgency: notifier.Normal,
+		AppIcon: r.appIcon, Icon: r.icon}); err != nil {
+		r.noteNotifyError(err)
+	}
+}
+
+// Warn shows a plain notification about the agent itself (a corrupt alarms file, say).
+func (r *Ringer) Warn(title, body string) {
+	if r.notifier == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, err := r.notifier.Show(notifier.Notification{Title: title, Body: body, Urgency: notifier.Normal,
+		AppIcon: r.appIcon, Icon: r.icon}); err != nil {
+		r.noteNotifyError(err)
+	}
+}
+
+// Close stops every sound and closes every notification of ringing or snoozed alarms.
+func (r *Ringer) Close() {
+	r.mu.Lock()
+	for id, st := range r.active {
+		r.silence(id, st)
+		r.forget(id, st, true)
+	}
+	r.mu.Unlock()
+}
+
+// show creates or replaces st's notification. Caller holds r.mu.
+func (r *Ringer) show(st *ringing, n notifier.Notification) {
+	if r.notifier == nil {
+		return
+	}
+	n.Replaces, n.AppIcon, n.Icon, n.Category = st.notif, r.appIcon, r.icon, "alarm"
+	id, err := r.notifier.Show(n)
+	if err != nil {
+		r.noteNotifyError(err)
+		return
+	}
+	r.notifyErr = ""
+	if st.notif != 0 && st.notif != id {
+		delete(r.byNotif, st.notif)
+	}
+	st.notif = id
+	r.byNotif[id] = st.alarm.ID
+}
+
+// silence stops st's sound and timeout. Caller holds r.mu.
+func (r *Ringer) silence(id int, st *ringing) {
+	if st.timeout != nil {
+		st.timeout.Stop()
+		st.timeout = nil
+	}
+	if r.sound != nil && st.ringing {
+		r.sound.Stop(id)
+	}
+}
+
+// forget drops st, closing its notification when closeNotif. Caller holds r.mu.
+func (r *Ringer) forget(id int, st *ringing, closeNotif bool) {
+	st.ringing = false
+	delete(r.active, id)
+	if st.notif == 0 {
+		return
+	}
+	delete(r.byNotif, st.notif)
+	if closeNotif && r.notifier != nil {
+		if err := r.notifier.CloseNotification(st.notif); err != nil {
+			r.log.Debug("close notification", "alarm", id, "err", err)
+		}
+	}
+}
+
+// watchEvents turns notification button presses and hand closings into outcomes.
+func (r *Ringer) watchEvents() {
+	defer close(r.eventsDone)
+	for ev := range r.notifier.Events() {
+		r.mu.Lock()
+		id, ok := r.byNotif[ev.ID]
+		st := r.active[id]
+		r.mu.Unlock()
+		if !ok || st == nil {
+			continue
+		}
+		switch {
+		case ev.Action == "stop", ev.Action == "default", ev.Action == "snooze":
+			r.mu.Lock()
+			st.acted = time.Now()
+			r.mu.Unlock()
+			what := Stopped
+			if ev.Action == "snooze" {
+				what = Snoozed
+			}
+			r.outcomes <- Outcome{ID: id, What: what}
+		case ev.Closed && ev.Reason == 2: // dismissed by the user
+			r.mu.Lock()
+			delete(r.byNotif, ev.ID)
+			if st.notif == ev.ID {
+				st.notif = 0 // already gone; do not close it again
+			}
+			// Closing a ringing alarm's notification by hand counts as Stop (SPEC §5). Closing
+			// the "snoozed" bubble, or the close some servers send right after a button press,
+			// does not: the snooze stands.
+			stop := st.ringing && time.Since(st.acted) > 2*time.Second
+			r.mu.Unlock()
+			if stop {
+				r.outcomes <- Outcome{ID: id, What: Stopped}
+			}
+		}
+	}
+}
+
+func (r *Ringer) noteNotifyError(err error) {
+	msg := err.Error()
+	if r.notifyErr != msg {
+		r.log.Warn("notification not shown; the alarm rings without one", "err", err)
+	}
+	r.notifyErr = msg
+}
+
+func (r *Ringer) noteSoundError(err error) {
+	msg := err.Error()
+	if r.soundErr != msg {
+		r.log.Warn("sound not played; the alarm shows its notification only", "err", err)
+	}
+	r.soundErr = msg
+}
+
+// human formats a snooze or ring time the way the buttons say it: "10 min", "90 s", "1 h".
+func human(d time.Duration) string {
+	switch {
+	case d >= time.Hour && d%time.Hour == 0:
+		return fmt.Sprintf("%d h", d/time.Hour)
+	case d >= time.Minute && d%time.Minute == 0:
+		return fmt.Sprintf("%d min", d/time.Minute)
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", int(d.Round(time.Second)/time.Second))
+	default:
+		return d.Round(time.Second).String()
+	}
+}
