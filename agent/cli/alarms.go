@@ -43,6 +43,10 @@ func (e *env) addCommand() *cobra.Command {
 			if err != nil {
 				return whenError(err, when.AcceptedForms)
 			}
+			// A blank argument is an (empty) label given on purpose, not part of the time.
+			for n > 1 && strings.TrimSpace(args[n-1]) == "" {
+				n--
+			}
 			req.When = strings.Join(args[:n], " ")
 			if n < len(args) {
 				label := strings.Join(args[n:], " ")
@@ -250,11 +254,31 @@ func (e *env) snoozeCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ids, err := c.Snooze(e.ctx, id, d)
-			if err != nil {
-				return err
+			targets := []int{id}
+			if id == 0 {
+				alarms, err := c.List(e.ctx)
+				if err != nil {
+					return err
+				}
+				targets = targets[:0]
+				for _, a := range alarms {
+					if a.State == api.StateRinging {
+						targets = append(targets, a.ID)
+					}
+				}
+				if len(targets) == 0 {
+					return fmt.Errorf("no alarm is ringing")
+				}
 			}
-			fmt.Fprintf(e.stdout, "snoozed %s\n", joinIDs(ids))
+			var done []int
+			for _, t := range targets {
+				ids, err := c.Snooze(e.ctx, t, d)
+				if err != nil {
+					return err
+				}
+				done = append(done, ids...)
+			}
+			fmt.Fprintf(e.stdout, "snoozed %s\n", joinIDs(done))
 			return nil
 		},
 	}

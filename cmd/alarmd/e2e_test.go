@@ -160,10 +160,9 @@ func TestDaemonRecipe(t *testing.T) {
 			t.Errorf("the caller's inherited fd (%s) leaked into the agent as fd %s", pipeName, e.Name())
 		}
 	}
-	environ, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
-	if strings.Contains(string(environ), "ALARMD_DAEMON") {
-		t.Errorf("stage markers leaked into the agent's environment")
-	}
+	// The stage markers stay visible in the agent's own /proc/PID/environ (the kernel keeps the
+	// environment it was started with); that they do not reach the agent's children is tested
+	// in agent/daemon, where a stage-2 helper starts a child.
 	for name, want := range map[string]os.FileMode{
 		filepath.Join(a.dirs["XDG_RUNTIME_DIR"], "alarmd"): os.ModeDir | 0o700,
 		a.pidFile(): 0o600,
@@ -334,6 +333,23 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		{[]string{"next", "7:30", "--count", "0"}, 2, "--count"},
 		{[]string{"next", "7:30", "--from", "someday"}, 2, "--from"},
 		{[]string{"status", "extra"}, 2, "takes no arguments"},
+		{[]string{"start", "now"}, 2, "takes no arguments"},
+		{[]string{"stop", "--force"}, 2, "unknown flag"},
+		{[]string{"run", "x"}, 2, "takes no arguments"},
+		{[]string{"paths", "x"}, 2, "takes no arguments"},
+		{[]string{"version", "--short"}, 2, "unknown flag"},
+		{[]string{"list", "all"}, 2, "takes no arguments"},
+		{[]string{"next", "25:61"}, 2, "25:61"},
+		{[]string{"next", "7:30", "--repeat", "hourly-ish"}, 2, "hourly-ish"},
+		{[]string{"next", "7:30", "extra"}, 2, "extra"},
+		{[]string{"add", "in", "0m"}, 2, "0m"},
+		{[]string{"add", "in", "-5m"}, 2, "-5m"},
+		{[]string{"add", "2027-02-30", "09:00"}, 2, "2027-02-30"},
+		{[]string{"add", "13pm"}, 2, "13pm"},
+		{[]string{"add", "7:30", "--fade", "2h"}, 2, "--fade"},
+		{[]string{"enable"}, 2, "at least one alarm id"},
+		{[]string{"enable", "1.5"}, 2, "not an alarm id"},
+		{[]string{"rm", "99999999999999999999"}, 2, "not an alarm id"},
 	} {
 		r := a.run(tc.args...)
 		name := strings.Join(tc.args, " ")
