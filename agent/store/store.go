@@ -161,8 +161,8 @@ func (s *Store) Snapshot() Data {
 // Update applies fn to a copy of the data. If fn returns nil and changed something, the copy
 // is written to the file atomically and only then becomes the current data; if the write fails
 // the current data stays as it was and the error is returned as "save alarms: ...". An error
-// from fn is returned unchanged and nothing is written. Updates are serialised; fn must not
-// call methods of s.
+// from fn is returned unchanged and nothing is written. Updates are serialised; fn may call
+// Snapshot but not Update or Reload, which would deadlock.
 //
 // fn cannot change the format version, and data with invalid IDs (see Data.Add) is refused
 // rather than written, since the next load would treat it as corrupt.

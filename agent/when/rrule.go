@@ -34,11 +34,15 @@ const (
 	searchYears = 10
 	// searchPeriods is the horizon in rule periods, for long intervals.
 	searchPeriods = 12
+	// searchYearsHourly is the horizon for HOURLY rules, which the library
+	// walks about once per day even when every day is filtered out.
+	searchYearsHourly = 2
 	// maxCachedRRules bounds the parsed-rule cache; it is cleared when full
 	// (only fuzzing or abuse gets there: users have a few rules).
 	maxCachedRRules = 1024
-	// maxMemo bounds each rule's memo of Next results.
-	maxMemo = 4096
+	// maxMemo bounds each rule's memo of Next results; it holds one entry
+	// per alarm using the rule, so 10 000 alarms sharing one rule still hit.
+	maxMemo = 16384
 )
 
 // compiledRRule is the parsed form of one canonical RRULE text.
@@ -125,6 +129,10 @@ func parseRRuleOptions(body string) (rrule.ROption, *Error) {
 		return rrule.ROption{}, repeatError("", "INTERVAL must be 1-%d", maxInterval)
 	case opt.Count < 0:
 		return rrule.ROption{}, repeatError("", "COUNT must be positive")
+	case len(opt.Byeaster) != 0:
+		// A library extension, not RFC 5545, and it indexes out of range
+		// for large offsets.
+		return rrule.ROption{}, repeatError("", "BYEASTER is not part of RFC 5545")
 	}
 	if opt.Interval == 1 {
 		opt.Interval = 0 // the default; dropped from the canonical text
@@ -167,7 +175,7 @@ func (c *compiledRRule) next(first, after Wall) (Wall, bool) {
 	if hit {
 		return res.w, res.ok
 	}
-	res.w, res.ok = c.computeNext(first, after)
+	res.w, res.ok = guard(func() (Wall, bool) { return c.computeNext(first, after) })
 	c.mu.Lock()
 	if len(c.memo) >= maxMemo {
 		clear(c.memo)
@@ -178,6 +186,9 @@ func (c *compiledRRule) next(first, after Wall) (Wall, bool) {
 }
 
 func (c *compiledRRule) computeNext(first, after Wall) (Wall, bool) {
+	if !c.reachable(first) {
+		return Wall{}, false
+	}
 	lower, inclusive := first, true
 	if !after.IsZero() && !after.Before(first) {
 		lower, inclusive = after, false
@@ -198,7 +209,7 @@ func (c *compiledRRule) computeNext(first, after Wall) (Wall, bool) {
 // back from upper, so its cost does not depend on how old first or floor
 // are, and gives up (ok=false) beyond the search horizon.
 func (c *compiledRRule) prev(first, upper Wall, inclusive bool, floor Wall) (Wall, bool) {
-	if c.broken {
+	if c.broken || !c.reachable(first) {
 		return Wall{}, false
 	}
 	limit := c.horizon(first) // only its length matters here
@@ -226,7 +237,24 @@ func (c *compiledRRule) prev(first, upper Wall, inclusive bool, floor Wall) (Wal
 // latest implements Rule.Latest for an RRULE; lo..hi is the window in which
 // occurrences may or may not be due yet (see Rule.Latest).
 func (c *compiledRRule) latest(first, after, lo, hi Wall, due func(Wall) bool) (Wall, bool) {
-	if c.broken {
+	return guard(func() (Wall, bool) { return c.latestUnguarded(first, after, lo, hi, due) })
+}
+
+// guard runs an evaluation through the rrule library and turns a panic
+// inside it into "no occurrence": a user's odd rule must not take the agent
+// down. Known panics are excluded at parse time (BYEASTER); this is for the
+// unknown ones.
+func guard(eval func() (Wall, bool)) (w Wall, ok bool) {
+	defer func() {
+		if recover() != nil {
+			w, ok = Wall{}, false
+		}
+	}()
+	return eval()
+}
+
+func (c *compiledRRule) latestUnguarded(first, after, lo, hi Wall, due func(Wall) bool) (Wall, bool) {
+	if c.broken || !c.reachable(first) {
 		return Wall{}, false
 	}
 	from := lo
@@ -250,6 +278,31 @@ func (c *compiledRRule) latest(first, after, lo, hi Wall, due func(Wall) bool) (
 	}
 	// Everything at or before lo is due: the answer is the last one there.
 	return c.prev(first, lo, true, after)
+}
+
+// reachable reports whether an HOURLY rule can ever reach one of its BYHOUR
+// hours from first's hour in steps of INTERVAL. rrule-go loops forever
+// looking for the next allowed hour when none is reachable
+// (FREQ=HOURLY;INTERVAL=24;BYHOUR=5 from 02:30).
+func (c *compiledRRule) reachable(first Wall) bool {
+	if c.opt.Freq != rrule.HOURLY || len(c.opt.Byhour) == 0 {
+		return true
+	}
+	h, _, _ := first.Clock()
+	step := gcd(c.interval, 24)
+	for _, want := range c.opt.Byhour {
+		if (want-h)%step == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }
 
 // build returns a fresh rrule.RRule for the series starting at first,
@@ -362,6 +415,9 @@ func (c *compiledRRule) rebaseStart(first, at Wall) time.Time {
 func (c *compiledRRule) horizon(from Wall) time.Time {
 	f := from.utc()
 	byYears := f.AddDate(searchYears, 0, 0)
+	if c.opt.Freq == rrule.HOURLY {
+		byYears = f.AddDate(searchYearsHourly, 0, 0)
+	}
 	n := searchPeriods * c.interval
 	var byPeriods time.Time
 	switch c.opt.Freq {
@@ -399,7 +455,3 @@ func floorDiv(a, b int64) int64 {
 
 // alignDown rounds k down to a multiple of n.
 func alignDown(k int64, n int) int64 { return floorDiv(k, int64(n)) * int64(n) }
-
-// rruleNew is rrule.NewRRule, named for tests that compare with plain
-// library iteration.
-var rruleNew = rrule.NewRRule

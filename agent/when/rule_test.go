@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/teambition/rrule-go"
 )
 
 func TestParseRepeatAccepted(t *testing.T) {
@@ -73,6 +75,7 @@ func TestParseRepeatRejected(t *testing.T) {
 		{"rrule:FREQ=DAILY;BYHOUR=25", "byhour"},
 		{"rrule:FREQ=DAILY;BYDAY=XX", "bad RRULE"},
 		{"rrule:FREQ=DAILY;FOO=1", "bad RRULE"},
+		{"rrule:FREQ=YEARLY;BYEASTER=1000", "BYEASTER"},
 	}
 	for _, tt := range tests {
 		_, err := ParseRepeat(tt.in)
@@ -152,6 +155,10 @@ func TestNext(t *testing.T) {
 		{"rrule:FREQ=DAILY;BYHOUR=7,19", "2026-12-01T07:00:00", []string{"2026-12-01T07:00:00", "2026-12-01T19:00:00", "2026-12-02T07:00:00"}},
 		{"rrule:FREQ=HOURLY;INTERVAL=6", "2026-12-01T01:15:00", []string{"2026-12-01T01:15:00", "2026-12-01T07:15:00", "2026-12-01T13:15:00"}},
 		{"rrule:FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1", "2026-12-01T17:00:00", []string{"2026-12-31T17:00:00", "2027-01-29T17:00:00", "2027-02-26T17:00:00"}},
+		{"rrule:FREQ=HOURLY;INTERVAL=8;BYHOUR=10", "2026-12-01T02:00:00", []string{"2026-12-01T10:00:00", "2026-12-02T10:00:00", "2026-12-03T10:00:00"}},
+		// BYHOUR=5 is never reached in steps of 24 h from 02:30 (the
+		// library would loop forever)
+		{"rrule:FREQ=HOURLY;INTERVAL=24;BYHOUR=5", "2026-03-29T02:30:00", nil},
 		// nothing ever matches: ended, not an endless search
 		{"rrule:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", "2026-01-01T06:00:00", nil},
 	}
@@ -274,7 +281,7 @@ func TestRRuleRebaseMatchesLibrary(t *testing.T) {
 			after := Wall{sec: first.sec + int64((j*j*2971+i*31)%(6*365))*secondsPerDay + int64(j*911)}
 			ref := c.opt
 			ref.Dtstart = first.utc()
-			plain, err := rruleNew(ref)
+			plain, err := rrule.NewRRule(ref)
 			if err != nil {
 				t.Fatal(err)
 			}
