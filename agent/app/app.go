@@ -11,9 +11,11 @@ import (
 	"os"
 	"os/signal"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
+	"alarmd/agent/audio"
 	"alarmd/agent/clock"
 	"alarmd/agent/config"
 	"alarmd/agent/daemon"
@@ -24,6 +26,7 @@ import (
 	"alarmd/agent/server"
 	"alarmd/agent/service"
 	"alarmd/agent/store"
+	"alarmd/agent/tray"
 )
 
 // Options say how the agent runs.
@@ -95,15 +98,28 @@ func Run(opts Options) (err error) {
 	}
 	defer clk.Close()
 
+	// A session started without DBUS_SESSION_BUS_ADDRESS may still have the standard user bus;
+	// point both the notifier and the tray at it rather than letting anything autolaunch one.
+	tray.EnsureBusAddress()
 	notif := notifier.New(log, "alarmd")
 	defer notif.Close()
 	// Connect now, so the first ring does not pay for it; a failure is logged once by the
 	// notifier itself and alarms still ring.
 	_ = notif.Connect()
-	ring := ringer.New(ringer.Options{Notifier: notif, Log: log, AppIcon: "alarm-clock"})
+	// The speaker is opened on the first ring, not now, and suspended whenever nothing rings.
+	player := audio.NewPlayer(log)
+	defer player.Close()
+	ring := ringer.New(ringer.Options{
+		Notifier: notif,
+		Sound:    alarmSound{player: player, userDir: p.SoundsDir, fallback: cfg.Defaults.Sound, log: log},
+		Log:      log,
+		AppIcon:  "alarmd",
+		Icon:     notificationIcon(log),
+	})
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	var trayIcon atomic.Pointer[tray.Tray]
 	svc := service.New(service.Options{
 		Store:   st,
 		Clock:   clk,
@@ -115,11 +131,30 @@ func Run(opts Options) (err error) {
 			Sound: cfg.Defaults.Sound, Snooze: cfg.Defaults.Snooze, Ring: cfg.Defaults.Ring,
 			Late: cfg.Defaults.Late, Fade: cfg.Defaults.Fade, Volume: cfg.Defaults.Volume,
 		},
+		CheckSound: checkSound(p.SoundsDir),
 		Health: func() (string, string, string) {
-			return "not built into this version", notif.State(), "not built into this version"
+			trayState := "starting"
+			if tr := trayIcon.Load(); tr != nil {
+				trayState = tr.State()
+			}
+			return trayState, notif.State(), player.State()
 		},
 		Quit: cancel,
 	})
+
+	tr, err := tray.Start(ctx, tray.Options{
+		Controller:  svc,
+		Log:         log,
+		QuickTimers: cfg.QuickTimers,
+		Quit:        cancel,
+		Notify:      func(title, body string) { ring.Warn(title, body) },
+	})
+	if err != nil {
+		log.Warn("tray not started; alarms still ring", "err", err)
+	} else {
+		trayIcon.Store(tr)
+		defer tr.Close()
+	}
 
 	ln, err := server.Listen(p.SocketFile)
 	if err != nil {
