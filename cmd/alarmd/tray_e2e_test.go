@@ -3,19 +3,28 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/godbus/dbus/v5"
 )
 
-// e2eWatcher is a minimal tray host: it owns org.kde.StatusNotifierWatcher and reports who
-// registers an item.
-type e2eWatcher struct{ regs chan string }
+// e2eWatcher is a minimal tray host: it owns org.kde.StatusNotifierWatcher, reports who
+// registers an item, and lists the registered items as a real host does.
+type e2eWatcher struct {
+	regs  chan string
+	mu    sync.Mutex
+	items []string
+}
 
 func (w *e2eWatcher) RegisterStatusNotifierItem(sender dbus.Sender, path string) *dbus.Error {
+	w.mu.Lock()
+	w.items = append(w.items, string(sender)+path)
+	w.mu.Unlock()
 	select {
 	case w.regs <- string(sender):
 	default:
@@ -25,6 +34,23 @@ func (w *e2eWatcher) RegisterStatusNotifierItem(sender dbus.Sender, path string)
 
 func (w *e2eWatcher) RegisterStatusNotifierHost(sender dbus.Sender, service string) *dbus.Error {
 	return nil
+}
+
+// watcherProps answers org.freedesktop.DBus.Properties.Get for the watcher.
+type watcherProps struct{ w *e2eWatcher }
+
+func (p watcherProps) Get(iface, name string) (dbus.Variant, *dbus.Error) {
+	p.w.mu.Lock()
+	defer p.w.mu.Unlock()
+	switch name {
+	case "RegisteredStatusNotifierItems":
+		return dbus.MakeVariant(append([]string{}, p.w.items...)), nil
+	case "IsStatusNotifierHostRegistered":
+		return dbus.MakeVariant(true), nil
+	case "ProtocolVersion":
+		return dbus.MakeVariant(int32(0)), nil
+	}
+	return dbus.Variant{}, dbus.MakeFailedError(fmt.Errorf("no property %s", name))
 }
 
 // TestTrayQuickTimer drives the real agent's tray over D-Bus, as a panel would: Quick timer →
@@ -38,6 +64,9 @@ func TestTrayQuickTimer(t *testing.T) {
 	w := &e2eWatcher{regs: make(chan string, 4)}
 	const name = "org.kde.StatusNotifierWatcher"
 	if err := conn.Export(w, "/StatusNotifierWatcher", name); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.Export(watcherProps{w}, "/StatusNotifierWatcher", "org.freedesktop.DBus.Properties"); err != nil {
 		t.Fatal(err)
 	}
 	reply, err := conn.RequestName(name, dbus.NameFlagDoNotQueue)
