@@ -113,8 +113,7 @@ func Run(opts Options) (err error) {
 		Notifier: notif,
 		Sound:    alarmSound{player: player, userDir: p.SoundsDir, fallback: cfg.Defaults.Sound, log: log},
 		Log:      log,
-		AppIcon:  "alarmd",
-		Icon:     notificationIcon(log),
+		AppIcon:  notificationIcon(p.RuntimeDir, log),
 	})
 
 	ctx, cancel := context.WithCancel(context.Background())

@@ -208,7 +208,7 @@ func (s *Service) evaluate() time.Time {
 	}
 	var rung []alarm.Alarm
 	var missed []string
-	err := s.update(true, func(d *store.Data) error {
+	record := func(d *store.Data) error {
 		rung, missed = nil, nil
 		for _, due := range plan.Ring {
 			if a := find(d, due.ID); a != nil {
@@ -237,7 +237,16 @@ func (s *Service) evaluate() time.Time {
 			}
 		}
 		return nil
-	})
+	}
+	// The record is in the file before anything rings; its fsyncs follow right after the
+	// notification went out (see store.UpdateThenSync), keeping them off the due → ring path.
+	syncRecord := func() {}
+	var err error
+	if s.readOnly == nil {
+		syncRecord, err = s.o.Store.UpdateThenSync(record)
+	} else {
+		err = s.update(true, record)
+	}
 	if err != nil {
 		// Ringing without a record could ring the same occurrence twice after a restart, but not
 		// ringing at all loses the alarm: ring, and say why the record failed.
@@ -251,9 +260,11 @@ func (s *Service) evaluate() time.Time {
 	}
 	for i, a := range rung {
 		due := plan.Ring[i]
-		s.log.Info("ringing", "alarm", a.ID, "label", a.Label, "due", due.At.Format(time.RFC3339), "late", due.Late.Round(time.Millisecond))
 		s.o.Ringer.Ring(a, due.At.In(loc), due.Late, due.Snoozed)
+		s.log.Info("ringing", "alarm", a.ID, "label", a.Label, "due", due.At.Format(time.RFC3339),
+			"late", due.Late.Round(time.Millisecond), "rung_after", s.o.Clock.Now().Sub(due.At).Round(100*time.Microsecond))
 	}
+	syncRecord()
 	if len(missed) > 0 {
 		s.log.Warn("missed alarms (later than their late window)", "alarms", strings.Join(missed, "; "))
 		s.o.Ringer.ShowMissed(missed)
