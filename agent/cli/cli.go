@@ -152,7 +152,8 @@ func (e *env) rootCommand() *cobra.Command {
 	root.AddCommand(
 		e.startCommand(), e.runCommand(), e.stopCommand(), e.statusCommand(),
 		e.addCommand(), e.listCommand(), e.idsCommand("rm"), e.idsCommand("enable"), e.idsCommand("disable"),
-		e.snoozeCommand(), e.dismissCommand(), e.nextCommand(), e.pathsCommand(), e.versionCommand(),
+		e.snoozeCommand(), e.dismissCommand(), e.nextCommand(), e.soundsCommand(), e.pathsCommand(), e.versionCommand(),
+		e.autostartCommand(), e.doctorCommand(), e.completionCommand(),
 	)
 	for _, c := range root.Commands() {
 		c.SetFlagErrorFunc(flagError)

@@ -1,0 +1,25 @@
+package doctor
+
+import (
+	"os"
+	"strconv"
+	"strings"
+)
+
+// usesSessionBus: notifications and the tray go over the session bus on Linux.
+const usesSessionBus = true
+
+// dialogPrograms are the programs ncruces/zenity runs for dialogs, in the order it tries them.
+var dialogPrograms = []string{"qarma", "zenity", "matedialog"}
+
+// processName returns /proc/PID/comm, or "".
+func processName(pid int) string {
+	if pid <= 0 {
+		return ""
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
