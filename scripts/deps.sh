@@ -11,7 +11,7 @@ mode=${1:-run}
 PKGS=(gcc pkg-config libasound2-dev ca-certificates git make)
 case $mode in
   run) ;;
-  test) PKGS+=(util-linux procps psmisc) ;;
+  test) PKGS+=(util-linux procps psmisc lame sox zenity desktop-file-utils systemd) ;;
   *) echo "usage: $0 run|test" >&2; exit 2 ;;
 esac
 
@@ -23,10 +23,15 @@ sudo=""
 [[ $(id -u) -eq 0 ]] || sudo="sudo"
 if [[ ${#missing[@]} -gt 0 ]]; then
   echo "deps: installing ${missing[*]}" >&2
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 || {
-    $sudo apt-get update -qq >/dev/null
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  }
+  ok=0
+  for i in 1 2 3 4 5 6; do
+    # stale package lists (update once) or another apt holding the dpkg lock (wait and retry)
+    if $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+         -o DPkg::Lock::Timeout=120 "${missing[@]}" >/tmp/alarmd-deps.log 2>&1; then ok=1; break; fi
+    $sudo apt-get update -qq -o DPkg::Lock::Timeout=120 >>/tmp/alarmd-deps.log 2>&1 || true
+    sleep $((i * 2))
+  done
+  if [[ $ok != 1 ]]; then tail -n 20 /tmp/alarmd-deps.log >&2; echo "deps: apt-get install failed" >&2; exit 1; fi
 fi
 if [[ $mode == test ]]; then
   if [[ $(id -u) -eq 0 ]]; then "$here/headless-session.sh" deps
