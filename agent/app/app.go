@@ -72,6 +72,9 @@ func Run(opts Options) (err error) {
 	}
 	defer logCloser.Close()
 	slog.SetDefault(log)
+	// Libraries that print with the standard log package (fyne.io/systray's "failed to register"
+	// while no tray host runs) would repeat what the agent already says in its own line.
+	slog.SetLogLoggerLevel(slog.LevelDebug)
 	for _, w := range cfgWarnings {
 		log.Warn("config: " + w)
 	}
@@ -141,13 +144,19 @@ func Run(opts Options) (err error) {
 		Quit: cancel,
 	})
 
-	tr, err := tray.Start(ctx, tray.Options{
+	trayOpts := tray.Options{
 		Controller:  svc,
 		Log:         log,
 		QuickTimers: cfg.QuickTimers,
 		Quit:        cancel,
 		Notify:      func(title, body string) { ring.Warn(title, body) },
-	})
+	}
+	if login, err := newLoginItem(); err != nil {
+		log.Warn("the tray's Start at login item is hidden", "err", err)
+	} else {
+		trayOpts.Autostart = login
+	}
+	tr, err := tray.Start(ctx, trayOpts)
 	if err != nil {
 		log.Warn("tray not started; alarms still ring", "err", err)
 	} else {

@@ -117,6 +117,7 @@ func (e *env) listCommand() *cobra.Command {
 	var asJSON bool
 	c := &cobra.Command{
 		Use:     "list",
+		Example: "  alarmd list\n  alarmd list --json | jq '.alarms[] | select(.state == \"on\")'",
 		Aliases: []string{"ls"},
 		Short:   "List alarms",
 		Args:    noArgs,

@@ -214,9 +214,10 @@ func (e *env) printJSON(v any) error {
 func (e *env) versionCommand() *cobra.Command {
 	var asJSON bool
 	c := &cobra.Command{
-		Use:   "version",
-		Short: "Print alarmd's version",
-		Args:  noArgs,
+		Use:     "version",
+		Example: "  alarmd version",
+		Short:   "Print alarmd's version",
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if asJSON {
 				return e.printJSON(map[string]string{"version": version()})
@@ -232,9 +233,10 @@ func (e *env) versionCommand() *cobra.Command {
 func (e *env) pathsCommand() *cobra.Command {
 	var asJSON bool
 	c := &cobra.Command{
-		Use:   "paths",
-		Short: "Print the files and directories alarmd uses",
-		Args:  noArgs,
+		Use:     "paths",
+		Example: "  alarmd paths\n  alarmd paths --json | jq -r .socket",
+		Short:   "Print the files and directories alarmd uses",
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := paths.Resolve()
 			if err != nil {

@@ -58,8 +58,9 @@ func (e *env) startCommand() *cobra.Command {
 
 func (e *env) runCommand() *cobra.Command {
 	return &cobra.Command{
-		Use:   "run",
-		Short: "Run the agent in the foreground (systemd, launchd, debugging)",
+		Use:     "run",
+		Example: "  alarmd run\n  ExecStart=/usr/local/bin/alarmd run   (in a systemd user unit, Type=notify)",
+		Short:   "Run the agent in the foreground (systemd, launchd, debugging)",
 		Long: "Run the agent in the foreground, logging to stderr. Under systemd (Type=notify) it reports\n" +
 			"readiness with sd_notify.",
 		Args: noArgs,
@@ -76,9 +77,10 @@ func (e *env) runCommand() *cobra.Command {
 
 func (e *env) stopCommand() *cobra.Command {
 	return &cobra.Command{
-		Use:   "stop",
-		Short: "Stop the running agent",
-		Args:  noArgs,
+		Use:     "stop",
+		Example: "  alarmd stop",
+		Short:   "Stop the running agent",
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, p, err := e.client()
 			if err != nil {
@@ -111,9 +113,10 @@ func (e *env) stopCommand() *cobra.Command {
 func (e *env) statusCommand() *cobra.Command {
 	var asJSON bool
 	c := &cobra.Command{
-		Use:   "status",
-		Short: "Show whether the agent runs, its next alarm and its health",
-		Args:  noArgs,
+		Use:     "status",
+		Example: "  alarmd status\n  alarmd status --json",
+		Short:   "Show whether the agent runs, its next alarm and its health",
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, _, err := e.client()
 			if err != nil {

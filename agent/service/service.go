@@ -186,9 +186,11 @@ func (s *Service) Run(ctx context.Context) error {
 		case ev := <-timer.C():
 			if ev == clock.Jumped {
 				s.log.Info("wall clock changed; re-planning alarms", "now", s.o.Clock.Now().Format(time.RFC3339))
+				s.changed() // the tray's "Next:" may read differently now
 			}
 		case <-zones:
 			s.log.Info("time zone may have changed; re-planning alarms", "zone", s.o.Clock.Location().String())
+			s.changed()
 		case <-s.kick:
 		case out := <-s.o.Ringer.Outcomes():
 			s.apply(out)
