@@ -1,75 +1,16 @@
 package doctor
 
 import (
-	"bufio"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/godbus/dbus/v5"
 	"github.com/godbus/dbus/v5/prop"
+
+	"alarmd/agent/internal/testbus"
 )
 
-// startBus starts a private dbus-daemon listening on dir/bus (no service activation, so nothing
-// starts behind the test's back) and returns its address. It skips the test when dbus-daemon
-// is not installed.
-func startBus(t *testing.T, dir string) string {
-	t.Helper()
-	daemon, err := exec.LookPath("dbus-daemon")
-	if err != nil {
-		t.Skip("dbus-daemon is not installed; the bus checks need a private bus")
-	}
-	conf := filepath.Join(dir, "bus.conf")
-	socket := filepath.Join(dir, "bus")
-	config := `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=` + socket + `</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-`
-	if err := os.WriteFile(conf, []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(daemon, "--config-file="+conf, "--nofork", "--nosyslog", "--print-address=1")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start dbus-daemon: %v", err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	line := make(chan string, 1)
-	go func() {
-		s, _ := bufio.NewReader(stdout).ReadString('\n')
-		line <- strings.TrimSpace(s)
-	}()
-	select {
-	case addr := <-line:
-		if addr == "" {
-			t.Fatal("dbus-daemon exited without an address")
-		}
-		return addr
-	case <-time.After(5 * time.Second):
-		t.Fatal("dbus-daemon printed no address")
-	}
-	return ""
-}
+// startBus starts a private bus listening on dir/bus and returns its address.
+func startBus(t *testing.T, dir string) string { return testbus.Start(t, dir).Addr }
 
 // connect opens a private connection for a fake service; closed at the end of the test.
 func connect(t *testing.T, addr string) *dbus.Conn {

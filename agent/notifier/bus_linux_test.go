@@ -1,95 +1,27 @@
 package notifier
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"log/slog"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"alarmd/agent/internal/testbus"
 )
 
 // waitTimeout bounds every wait for something the bus should deliver promptly.
 const waitTimeout = 5 * time.Second
 
-// testBus is a private dbus-daemon started for one test: no service activation, so
-// nothing starts behind the test's back.
-type testBus struct {
-	addr string
-	cmd  *exec.Cmd
-}
+// testBus is a private dbus-daemon started for one test (see agent/internal/testbus).
+type testBus = testbus.Bus
 
-// startBus starts a dbus-daemon listening on dir/bus (dir "" means a new temp dir) and
-// stops it at the end of the test. It skips the test when dbus-daemon is not installed.
-func startBus(t *testing.T, dir string) *testBus {
-	t.Helper()
-	daemon, err := exec.LookPath("dbus-daemon")
-	if err != nil {
-		t.Skip("dbus-daemon is not installed")
-	}
-	if dir == "" {
-		dir = t.TempDir()
-	}
-	conf := filepath.Join(dir, "bus.conf")
-	socket := filepath.Join(dir, "bus")
-	err = os.WriteFile(conf, []byte(`<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=`+socket+`</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-`), 0o600)
-	if err != nil {
-		t.Fatalf("write bus config: %v", err)
-	}
-	_ = os.Remove(socket) // a previous daemon in this dir leaves its socket behind
-	cmd := exec.Command(daemon, "--config-file="+conf, "--nofork", "--nosyslog", "--print-address=1")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // no orphan if the test dies
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatalf("dbus-daemon stdout: %v", err)
-	}
-	var stderr lockedBuffer // shown only when the test fails: the daemon is chatty as root
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start dbus-daemon: %v", err)
-	}
-	b := &testBus{cmd: cmd}
-	t.Cleanup(func() {
-		b.stop()
-		if t.Failed() {
-			t.Logf("dbus-daemon stderr:\n%s", stderr.String())
-		}
-	})
-	line := make(chan string, 1)
-	go func() {
-		s, _ := bufio.NewReader(stdout).ReadString('\n')
-		line <- strings.TrimSpace(s)
-	}()
-	select {
-	case b.addr = <-line:
-	case <-time.After(waitTimeout):
-		t.Fatal("dbus-daemon printed no address")
-	}
-	if b.addr == "" {
-		t.Fatal("dbus-daemon exited without an address")
-	}
-	return b
-}
+// startBus starts a private bus listening on dir/bus ("" means a new temp dir).
+func startBus(t *testing.T, dir string) *testBus { return testbus.Start(t, dir) }
 
 // lockedBuffer collects a child's output written from exec's copying goroutine.
 type lockedBuffer struct {
@@ -107,26 +39,6 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.buf.String()
-}
-
-// stop kills the daemon (idempotent).
-func (b *testBus) stop() {
-	if b.cmd.ProcessState != nil {
-		return
-	}
-	_ = b.cmd.Process.Kill()
-	_ = b.cmd.Wait()
-}
-
-// connect opens a connection to the test bus, closed at the end of the test.
-func (b *testBus) connect(t *testing.T) *dbus.Conn {
-	t.Helper()
-	conn, err := dbus.Connect(b.addr)
-	if err != nil {
-		t.Fatalf("connect to test bus: %v", err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	return conn
 }
 
 // notifyCall is one Notify call as the fake server received it.
@@ -168,7 +80,7 @@ func startFakeServer(t *testing.T, b *testBus, caps ...string) *fakeServer {
 // then call export.
 func newFakeServer(t *testing.T, b *testBus, caps ...string) *fakeServer {
 	t.Helper()
-	return &fakeServer{t: t, conn: b.connect(t), caps: caps, calls: make(chan notifyCall, 64)}
+	return &fakeServer{t: t, conn: b.Connect(t), caps: caps, calls: make(chan notifyCall, 64)}
 }
 
 // export serves the fake's methods and claims org.freedesktop.Notifications.

@@ -67,7 +67,7 @@ func startXvfb(t *testing.T) string {
 // rather than polling.
 func waitForOwner(t *testing.T, bus *testBus, name string, start func()) {
 	t.Helper()
-	conn := bus.connect(t)
+	conn := bus.Connect(t)
 	signals := make(chan *dbus.Signal, 8)
 	conn.Signal(signals)
 	if err := conn.AddMatchSignal(dbus.WithMatchMember("NameOwnerChanged"), dbus.WithMatchArg(0, name)); err != nil {
@@ -118,10 +118,10 @@ func TestRealDunst(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := []string{"DISPLAY=" + display, "DBUS_SESSION_BUS_ADDRESS=" + bus.addr, "XDG_RUNTIME_DIR=" + dir}
+	env := []string{"DISPLAY=" + display, "DBUS_SESSION_BUS_ADDRESS=" + bus.Addr, "XDG_RUNTIME_DIR=" + dir}
 	waitForOwner(t, bus, notificationsName, func() { startProcess(t, env, nil, "dunst", "-config", rc) })
 
-	n, _ := newTestNotifier(t, bus.addr)
+	n, _ := newTestNotifier(t, bus.Addr)
 	if err := n.Connect(); err != nil {
 		t.Fatalf("Connect: %v", err)
 	}

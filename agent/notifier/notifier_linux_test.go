@@ -35,7 +35,7 @@ func testPNG(t *testing.T) []byte {
 func TestShowSendsEveryField(t *testing.T) {
 	bus := startBus(t, "")
 	fake := startFakeServer(t, bus, "actions", "body")
-	n, _ := newTestNotifier(t, bus.addr)
+	n, _ := newTestNotifier(t, bus.Addr)
 	if err := n.Connect(); err != nil {
 		t.Fatalf("Connect: %v", err)
 	}
@@ -102,7 +102,7 @@ func TestShowSendsEveryField(t *testing.T) {
 func TestActionsDroppedWithoutCapability(t *testing.T) {
 	bus := startBus(t, "")
 	fake := startFakeServer(t, bus, "body")
-	n, _ := newTestNotifier(t, bus.addr)
+	n, _ := newTestNotifier(t, bus.Addr)
 	if _, err := n.Show(Notification{Title: "Alarm", Actions: alarmActions}); err != nil {
 		t.Fatalf("Show: %v", err)
 	}
@@ -117,7 +117,7 @@ func TestActionsDroppedWithoutCapability(t *testing.T) {
 func TestActionInvokedBecomesEvent(t *testing.T) {
 	bus := startBus(t, "")
 	fake := startFakeServer(t, bus, "actions", "body")
-	n, _ := newTestNotifier(t, bus.addr)
+	n, _ := newTestNotifier(t, bus.Addr)
 	id, err := n.Show(Notification{Title: "Alarm", Actions: alarmActions})
 	if err != nil {
 		t.Fatalf("Show: %v", err)
@@ -127,7 +127,7 @@ func TestActionInvokedBecomesEvent(t *testing.T) {
 	// Neither another notification's action nor a signal from a connection that is not
 	// the server may come through; the genuine one after them must be the first event.
 	fake.emitTo(sender, "ActionInvoked", id+100, "snooze")
-	emitFrom(t, bus.connect(t), sender, "ActionInvoked", id, "snooze")
+	emitFrom(t, bus.Connect(t), sender, "ActionInvoked", id, "snooze")
 	fake.emitTo(sender, "ActionInvoked", id, "stop")
 	if ev := nextEvent(t, n); ev != (Event{ID: id, Action: "stop"}) {
 		t.Errorf("event = %+v, want {ID:%d Action:stop}", ev, id)
@@ -137,7 +137,7 @@ func TestActionInvokedBecomesEvent(t *testing.T) {
 func TestNotificationClosedBecomesEvent(t *testing.T) {
 	bus := startBus(t, "")
 	fake := startFakeServer(t, bus, "actions", "body")
-	n, _ := newTestNotifier(t, bus.addr)
+	n, _ := newTestNotifier(t, bus.Addr)
 	id, err := n.Show(Notification{Title: "Alarm"})
 	if err != nil {
 		t.Fatalf("Show: %v", err)
@@ -177,7 +177,7 @@ func TestClosedBeforeNotifyReplyIsDelivered(t *testing.T) {
 	fake := newFakeServer(t, bus, "body")
 	fake.closeAtOnce = true
 	fake.export(t)
-	n, _ := newTestNotifier(t, bus.addr)
+	n, _ := newTestNotifier(t, bus.Addr)
 	if err := n.Connect(); err != nil {
 		t.Fatalf("Connect: %v", err)
 	}
@@ -194,7 +194,7 @@ func TestClosedBeforeNotifyReplyIsDelivered(t *testing.T) {
 
 func TestServerAbsentThenAppears(t *testing.T) {
 	bus := startBus(t, "")
-	n, logs := newTestNotifier(t, bus.addr)
+	n, logs := newTestNotifier(t, bus.Addr)
 	for i := range 3 {
 		_, err := n.Show(Notification{Title: "Alarm"})
 		if !errors.Is(err, ErrNoServer) {
@@ -227,7 +227,7 @@ func TestServerAbsentThenAppears(t *testing.T) {
 func TestServerReplacedRefreshesCapabilities(t *testing.T) {
 	bus := startBus(t, "")
 	first := startFakeServer(t, bus, "body")
-	n, logs := newTestNotifier(t, bus.addr)
+	n, logs := newTestNotifier(t, bus.Addr)
 	if err := n.Connect(); err != nil {
 		t.Fatalf("Connect: %v", err)
 	}
@@ -253,17 +253,17 @@ func TestReconnectAfterBusRestart(t *testing.T) {
 	dir := t.TempDir()
 	bus := startBus(t, dir)
 	startFakeServer(t, bus, "actions", "body")
-	n, logs := newTestNotifier(t, bus.addr)
+	n, logs := newTestNotifier(t, bus.Addr)
 	if _, err := n.Show(Notification{Title: "before"}); err != nil {
 		t.Fatalf("Show: %v", err)
 	}
 
-	bus.stop()
+	bus.Stop()
 	logs.waitFor(t, slog.LevelWarn, "connection lost", 1)
 	bus2 := startBus(t, dir) // same socket path, so the same address
 	// The address differs only in the guid, which the client does not check.
-	if withoutGUID(bus2.addr) != withoutGUID(bus.addr) {
-		t.Fatalf("restarted bus address %q differs from %q", bus2.addr, bus.addr)
+	if withoutGUID(bus2.Addr) != withoutGUID(bus.Addr) {
+		t.Fatalf("restarted bus address %q differs from %q", bus2.Addr, bus.Addr)
 	}
 	fake := startFakeServer(t, bus2, "actions", "body")
 	id, err := n.Show(Notification{Title: "after", Actions: alarmActions})
@@ -283,7 +283,7 @@ func TestReconnectAfterBusRestart(t *testing.T) {
 func TestFullEventsChannelDropsWithoutBlocking(t *testing.T) {
 	bus := startBus(t, "")
 	fake := startFakeServer(t, bus, "actions", "body")
-	n, logs := newTestNotifier(t, bus.addr)
+	n, logs := newTestNotifier(t, bus.Addr)
 	id, err := n.Show(Notification{Title: "Alarm", Actions: alarmActions})
 	if err != nil {
 		t.Fatalf("Show: %v", err)
@@ -385,7 +385,7 @@ func TestSessionBusAddress(t *testing.T) {
 func TestCloseEndsEverything(t *testing.T) {
 	bus := startBus(t, "")
 	startFakeServer(t, bus, "body")
-	n, _ := newTestNotifier(t, bus.addr)
+	n, _ := newTestNotifier(t, bus.Addr)
 	if err := n.Connect(); err != nil {
 		t.Fatalf("Connect: %v", err)
 	}
@@ -460,7 +460,7 @@ func TestDecodeIcon(t *testing.T) {
 func TestBadIconStillShows(t *testing.T) {
 	bus := startBus(t, "")
 	fake := startFakeServer(t, bus, "body")
-	n, logs := newTestNotifier(t, bus.addr)
+	n, logs := newTestNotifier(t, bus.Addr)
 	for range 2 {
 		if _, err := n.Show(Notification{Title: "Alarm", Icon: []byte("garbage")}); err != nil {
 			t.Fatalf("Show with a bad icon: %v", err)
@@ -484,7 +484,7 @@ func withoutGUID(addr string) string {
 func TestShowLatency(t *testing.T) {
 	bus := startBus(t, "")
 	fake := startFakeServer(t, bus, "actions", "body")
-	n, _ := newTestNotifier(t, bus.addr)
+	n, _ := newTestNotifier(t, bus.Addr)
 	if err := n.Connect(); err != nil {
 		t.Fatalf("Connect: %v", err)
 	}

@@ -361,6 +361,9 @@ func (r *Ringer) watchEvents() {
 		case ev.Action == "stop", ev.Action == "default", ev.Action == "snooze":
 			r.mu.Lock()
 			st.acted = time.Now()
+			// Silence at once; recording what the user chose takes the agent's loop a moment
+			// longer, and the sound should not outlast the press by more than the buffers.
+			r.silence(id, st)
 			r.mu.Unlock()
 			what := Stopped
 			if ev.Action == "snooze" {
@@ -377,6 +380,9 @@ func (r *Ringer) watchEvents() {
 			// the "snoozed" bubble, or the close some servers send right after a button press,
 			// does not: the snooze stands.
 			stop := st.ringing && time.Since(st.acted) > 2*time.Second
+			if stop {
+				r.silence(id, st)
+			}
 			r.mu.Unlock()
 			if stop {
 				r.outcomes <- Outcome{ID: id, What: Stopped}

@@ -259,7 +259,12 @@ func (m *menu) apply(md Model) {
 			s.snooze.set(s.snooze.title, false, false)
 		}
 	}
-	m.noAlarms.set("No alarms", false, len(md.Alarms) == 0)
+	switch {
+	case md.More > 0:
+		m.noAlarms.set(fmt.Sprintf("%d more not shown (alarmd list)", md.More), false, true)
+	default:
+		m.noAlarms.set("No alarms", false, len(md.Alarms) == 0)
+	}
 	for len(m.slots) < len(md.Alarms) {
 		i := len(m.slots)
 		sub := &item{mi: m.alarms.mi.AddSubMenuItem("", "")}

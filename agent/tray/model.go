@@ -17,9 +17,16 @@ type Model struct {
 	Tooltip string
 	Header  string       // the disabled first item
 	Ringing []RingEntry  // one Stop/Snooze pair per ringing alarm, in id order
-	Alarms  []AlarmEntry // the Alarms ▸ submenu, in id order
-	Paused  bool
+	Alarms  []AlarmEntry // the Alarms ▸ submenu, in id order, at most MaxMenuAlarms
+	// More counts the alarms left out of the Alarms submenu (a menu of thousands of entries is
+	// of no use and costs a D-Bus round of updates per change); `alarmd list` shows them all.
+	More   int
+	Paused bool
 }
+
+// MaxMenuAlarms is how many alarms the Alarms submenu lists: the ringing and snoozed ones and
+// then those ringing soonest.
+const MaxMenuAlarms = 40
 
 // RingEntry is the Stop/Snooze pair of one ringing alarm.
 type RingEntry struct {
@@ -46,6 +53,15 @@ func BuildModel(alarms []api.Alarm, st api.Status, now time.Time) Model {
 			anySet = true
 		}
 		m.Alarms = append(m.Alarms, AlarmEntry{ID: a.ID, Title: alarmTitle(a, now), Enabled: a.Enabled})
+	}
+	if len(alarms) > MaxMenuAlarms {
+		m.Alarms = m.Alarms[:0]
+		rank := slices.Clone(alarms)
+		slices.SortStableFunc(rank, func(a, b api.Alarm) int { return soonFirst(a, b) })
+		for _, a := range rank[:MaxMenuAlarms] {
+			m.Alarms = append(m.Alarms, AlarmEntry{ID: a.ID, Title: alarmTitle(a, now), Enabled: a.Enabled})
+		}
+		m.More = len(alarms) - MaxMenuAlarms
 	}
 	slices.SortFunc(m.Alarms, func(a, b AlarmEntry) int { return a.ID - b.ID })
 
@@ -141,4 +157,25 @@ func whenOf(d time.Duration) string {
 		return fmt.Sprintf("in %dm", d/time.Minute)
 	}
 	return fmt.Sprintf("in %ds", (d+time.Second-1)/time.Second)
+}
+
+// soonFirst orders alarms for the capped submenu: ringing and snoozed first, then by next ring,
+// then those that will not ring, by id.
+func soonFirst(a, b api.Alarm) int {
+	urgent := func(x api.Alarm) bool { return x.State == api.StateRinging || x.State == api.StateSnoozed }
+	switch {
+	case urgent(a) != urgent(b):
+		if urgent(a) {
+			return -1
+		}
+		return 1
+	case a.Next.IsZero() != b.Next.IsZero():
+		if a.Next.IsZero() {
+			return 1
+		}
+		return -1
+	case !a.Next.Equal(b.Next):
+		return a.Next.Compare(b.Next)
+	}
+	return a.ID - b.ID
 }

@@ -1,6 +1,7 @@
 package tray
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -127,5 +128,29 @@ func TestTrayIconForEveryState(t *testing.T) {
 			t.Errorf("state %s shares its icon with another state", s)
 		}
 		seen[string(b)] = true
+	}
+}
+
+func TestModelCapsTheAlarmsSubmenu(t *testing.T) {
+	now := time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)
+	var alarms []api.Alarm
+	for i := 1; i <= 500; i++ {
+		a := api.Alarm{State: api.StateOn, Next: now.Add(time.Duration(1000-i) * time.Minute)}
+		a.ID, a.Label, a.Enabled = i, fmt.Sprintf("alarm %d", i), true
+		alarms = append(alarms, a)
+	}
+	alarms[0].State, alarms[0].Next = api.StateRinging, time.Time{}
+	m := BuildModel(alarms, api.Status{Ringing: []int{1}}, now)
+	if len(m.Alarms) != MaxMenuAlarms || m.More != 500-MaxMenuAlarms {
+		t.Fatalf("%d entries, %d more; want %d and %d", len(m.Alarms), m.More, MaxMenuAlarms, 500-MaxMenuAlarms)
+	}
+	if m.Alarms[0].ID != 1 {
+		t.Errorf("the ringing alarm is not kept: first entry %+v", m.Alarms[0])
+	}
+	if last := m.Alarms[len(m.Alarms)-1]; last.ID != 500 {
+		t.Errorf("the soonest alarms should be kept (id 500 rings first), last entry %+v", last)
+	}
+	if m := BuildModel(alarms[:10], api.Status{}, now); m.More != 0 || len(m.Alarms) != 10 {
+		t.Errorf("small lists are not capped: %d, more %d", len(m.Alarms), m.More)
 	}
 }

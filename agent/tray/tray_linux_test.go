@@ -8,7 +8,6 @@ import (
 	"image/png"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -19,48 +18,15 @@ import (
 
 	"alarmd/agent/api"
 	"alarmd/agent/clock"
+	"alarmd/agent/internal/testbus"
 	"alarmd/agent/ringer"
 	"alarmd/agent/service"
 	"alarmd/agent/store"
 	"alarmd/assets"
 )
 
-// startBus runs a private dbus-daemon (no service activation) and returns its address.
-func startBus(t *testing.T) string {
-	t.Helper()
-	daemon, err := exec.LookPath("dbus-daemon")
-	if err != nil {
-		t.Skip("dbus-daemon is not installed (apt install dbus); the tray needs a session bus")
-	}
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "bus.conf")
-	err = os.WriteFile(conf, []byte(`<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=`+dir+`/bus</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy>
-</busconfig>`), 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(daemon, "--config-file="+conf, "--nofork", "--nosyslog", "--print-address=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	line := make([]byte, 512)
-	n, err := out.Read(line)
-	if err != nil {
-		t.Fatalf("dbus-daemon address: %v", err)
-	}
-	return strings.TrimSpace(string(line[:n]))
-}
+// startBus runs a private bus and returns its address.
+func startBus(t *testing.T) string { return testbus.Start(t, "").Addr }
 
 // fakeHost plays a tray host: it owns org.kde.StatusNotifierWatcher and records registrations.
 type fakeHost struct {
