@@ -123,16 +123,13 @@ func Run(opts Options) (err error) {
 	defer cancel()
 	var trayIcon atomic.Pointer[tray.Tray]
 	svc := service.New(service.Options{
-		Store:   st,
-		Clock:   clk,
-		Ringer:  ring,
-		Log:     log,
-		Version: opts.Version,
-		PID:     os.Getpid(),
-		Defaults: service.Defaults{
-			Sound: cfg.Defaults.Sound, Snooze: cfg.Defaults.Snooze, Ring: cfg.Defaults.Ring,
-			Late: cfg.Defaults.Late, Fade: cfg.Defaults.Fade, Volume: cfg.Defaults.Volume,
-		},
+		Store:      st,
+		Clock:      clk,
+		Ringer:     ring,
+		Log:        log,
+		Version:    opts.Version,
+		PID:        os.Getpid(),
+		Defaults:   serviceDefaults(cfg),
 		CheckSound: checkSound(p.SoundsDir),
 		Health: func() (string, string, string) {
 			trayState := "starting"
@@ -189,7 +186,15 @@ func Run(opts Options) (err error) {
 				return
 			case sig := <-sigs:
 				if sig == syscall.SIGHUP {
-					log.Info("SIGHUP: reloading alarms")
+					log.Info("SIGHUP: reloading the config and the alarms")
+					if c, warns, err := config.Load(p.ConfigFile); err != nil {
+						log.Error("config not reloaded", "err", err)
+					} else {
+						for _, w := range warns {
+							log.Warn("config: " + w)
+						}
+						svc.SetDefaults(serviceDefaults(c))
+					}
 					if err := svc.Reload(); err != nil {
 						log.Error("reload failed; keeping the alarms in memory", "err", err)
 					}
@@ -231,4 +236,10 @@ func Run(opts Options) (err error) {
 	}
 	log.Info("agent stopped")
 	return nil
+}
+
+// serviceDefaults are the config's option defaults in the service's terms.
+func serviceDefaults(c config.Config) service.Defaults {
+	d := c.Defaults
+	return service.Defaults{Sound: d.Sound, Snooze: d.Snooze, Ring: d.Ring, Late: d.Late, Fade: d.Fade, Volume: d.Volume}
 }

@@ -390,7 +390,9 @@ func (s *Service) Add(req api.AddRequest) (api.Alarm, error) {
 			return api.Alarm{}, badRequest("repeat rule %q has no occurrence on or after %s", req.Repeat, a.First)
 		}
 	}
+	s.mu.Lock()
 	def := s.o.Defaults
+	s.mu.Unlock()
 	for _, o := range []struct {
 		name     string
 		text     string
@@ -620,6 +622,14 @@ func (s *Service) SetPaused(p bool) error {
 	}
 	s.changed()
 	return nil
+}
+
+// SetDefaults replaces the option defaults for alarms added from now on (SIGHUP re-reads the
+// config); alarms already stored keep the values they were added with.
+func (s *Service) SetDefaults(d Defaults) {
+	s.mu.Lock()
+	s.o.Defaults = d
+	s.mu.Unlock()
 }
 
 // Reload re-reads the alarms file (SIGHUP).
