@@ -69,11 +69,19 @@ func (a *Alarm) Title() string {
 	return a.Label
 }
 
-// SnoozeFor, RingFor, LateBy, FadeIn and VolumePercent return the option or its default.
+// SnoozeFor, RingFor and VolumePercent return the option or, when it is zero, its default:
+// zero is not a valid snooze, ring time or volume. Late and Fade are stored as given when the
+// alarm is added (the defaults are applied then), because zero is meaningful for them: ring only
+// on time, start at full volume.
 func (a *Alarm) SnoozeFor() time.Duration { return a.Snooze.Or(DefaultSnooze) }
 func (a *Alarm) RingFor() time.Duration   { return a.Ring.Or(DefaultRing) }
-func (a *Alarm) LateBy() time.Duration    { return a.Late.Or(DefaultLate) }
-func (a *Alarm) FadeIn() time.Duration    { return a.Fade.Or(DefaultFade) }
+
+// LateBy is how late a missed occurrence may still ring.
+func (a *Alarm) LateBy() time.Duration { return max(time.Duration(a.Late), 0) }
+
+// FadeIn is how long the sound takes to reach its volume.
+func (a *Alarm) FadeIn() time.Duration { return max(time.Duration(a.Fade), 0) }
+
 func (a *Alarm) VolumePercent() int {
 	if a.Volume <= 0 {
 		return DefaultVolume

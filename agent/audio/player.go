@@ -48,7 +48,7 @@ type timing struct {
 }
 
 var defaultTiming = timing{
-	buffer:         100 * time.Millisecond,
+	buffer:         60 * time.Millisecond,
 	openTimeout:    3 * time.Second,
 	callTimeout:    2 * time.Second,
 	consumeTimeout: 1500 * time.Millisecond,

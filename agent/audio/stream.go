@@ -64,19 +64,17 @@ func (l *looper) Stream(samples [][2]float64) (n int, ok bool) {
 
 func (l *looper) Err() error { return l.err }
 
-// fadeGain maps progress x through the fade (0 at its start, 1 at its end)
-// to an amplitude factor: 0 at the start, 1 at the end, and in between a
-// straight line in dB from fadeFloorDB, shifted down so that it starts from
-// true silence.
+// fadeGain maps progress x through the fade (0 at its start, 1 at its end) to an amplitude
+// factor: a straight line in dB from fadeFloorDB (-60 dB: inaudible, silence to the ear) up to
+// 1. It starts at the floor rather than at true zero so that the alarm's first frames already
+// carry its sound, a thousandth of its volume: a curve pinned to zero stays below one 16-bit
+// step for the first ~100 ms of a 10 s fade, so the sound would in fact begin that much after
+// the alarm is due.
 func fadeGain(x float64) float64 {
-	if x <= 0 {
-		return 0
-	}
 	if x >= 1 {
 		return 1
 	}
-	floor := math.Pow(10, fadeFloorDB/20)
-	return (math.Pow(10, fadeFloorDB/20*(1-x)) - floor) / (1 - floor)
+	return math.Pow(10, fadeFloorDB/20*(1-max(x, 0)))
 }
 
 // envelope applies volume and the fade-in to a stream of frames at

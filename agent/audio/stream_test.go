@@ -7,8 +7,8 @@ import (
 )
 
 func TestFadeGainShape(t *testing.T) {
-	if g := fadeGain(0); g != 0 {
-		t.Errorf("fadeGain(0) = %v, want 0 (start from silence)", g)
+	if db := 20 * math.Log10(fadeGain(0)); math.Abs(db-fadeFloorDB) > 1e-9 {
+		t.Errorf("fadeGain(0) = %.2f dB, want the %v dB floor (inaudible, but not zero)", db, fadeFloorDB)
 	}
 	if g := fadeGain(1); g != 1 {
 		t.Errorf("fadeGain(1) = %v, want 1", g)
@@ -44,8 +44,8 @@ func TestVoiceFadeVolumeAndLoop(t *testing.T) {
 		}
 	}
 	fadeFrames := outputRate.N(fade)
-	if out[0][0] > 1e-6 {
-		t.Errorf("first sample %v, want ~0", out[0][0])
+	if g := out[0][0]; g <= 0 || g > volume*0.0011 {
+		t.Errorf("first sample %v, want the -60 dB floor of the volume (%v)", g, volume*0.001)
 	}
 	if g := out[fadeFrames/10][0]; g > volume*0.01 {
 		t.Errorf("10%% into the fade gain is %v, want below -40 dB of volume", g)

@@ -153,12 +153,8 @@ func (r *Ringer) Ring(a alarm.Alarm, at time.Time, late time.Duration, snoozed b
 	if snoozed {
 		body += " · snoozed"
 	}
-	r.show(st, notifier.Notification{
-		Title:   a.Title(),
-		Body:    body,
-		Urgency: notifier.Critical,
-		Actions: []notifier.Action{{Key: "stop", Label: "Stop"}, {Key: "snooze", Label: "Snooze " + human(a.SnoozeFor())}},
-	})
+	// The sound first: starting it only queues the decoded clip (well under a millisecond) and
+	// the device needs its own time to play it, while Notify waits for the server's answer.
 	if r.sound != nil {
 		if err := r.sound.Start(a.ID, a.Sound, float64(a.VolumePercent())/100, a.FadeIn()); err != nil {
 			r.noteSoundError(err)
@@ -166,6 +162,12 @@ func (r *Ringer) Ring(a alarm.Alarm, at time.Time, late time.Duration, snoozed b
 			r.soundErr = ""
 		}
 	}
+	r.show(st, notifier.Notification{
+		Title:   a.Title(),
+		Body:    body,
+		Urgency: notifier.Critical,
+		Actions: []notifier.Action{{Key: "stop", Label: "Stop"}, {Key: "snooze", Label: "Snooze " + human(a.SnoozeFor())}},
+	})
 	id := a.ID
 	st.timeout = r.afterFunc(a.RingFor(), func() { r.timeout(id, st) })
 }

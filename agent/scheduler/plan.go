@@ -11,6 +11,11 @@ import (
 	"alarmd/agent/when"
 )
 
+// OnTime is the lateness that still counts as ringing on time: the wake-up itself takes a
+// moment, and an alarm with a late window of zero ("ring only on time") must still ring when
+// its timer fires.
+const OnTime = 2 * time.Second
+
 // Due is one occurrence that is due now.
 type Due struct {
 	ID int
@@ -69,7 +74,7 @@ func Compute(alarms []alarm.Alarm, now time.Time, loc *time.Location, paused boo
 		switch {
 		case paused:
 			p.Skipped = append(p.Skipped, d)
-		case d.Late <= a.LateBy():
+		case d.Late <= a.LateBy()+OnTime:
 			p.Ring = append(p.Ring, d)
 		default:
 			p.Missed = append(p.Missed, d)

@@ -20,6 +20,7 @@ func mustRule(t testing.TB, s string) when.Rule {
 
 func TestComputeClassifies(t *testing.T) {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	late := alarm.Duration(alarm.DefaultLate)
 	alarms := []alarm.Alarm{
 		{ID: 1, Kind: when.Local, First: when.NewWall(2026, 11, 25, 11, 55, 0), Enabled: true},                                          // 5 min late: ring
 		{ID: 2, Kind: when.Local, First: when.NewWall(2026, 11, 25, 7, 30, 0), Enabled: true},                                           // hours late: missed
@@ -30,6 +31,9 @@ func TestComputeClassifies(t *testing.T) {
 		{ID: 7, Kind: when.Local, First: when.NewWall(2026, 11, 25, 11, 59, 0), Enabled: false},                                         // disabled
 		{ID: 8, Kind: when.Instant, At: now.Add(-time.Minute), Enabled: true},                                                           // ringing now: left alone
 		{ID: 9, Kind: when.Local, First: when.NewWall(2026, 11, 25, 13, 0, 0), SnoozedUntil: now.Add(-time.Second), Enabled: true, Done: when.NewWall(2026, 11, 25, 13, 0, 0)},
+	}
+	for i := range alarms {
+		alarms[i].Late = late // Add stores the default; literals must say it
 	}
 	p := Compute(alarms, now, time.UTC, false, func(id int) bool { return id == 8 })
 	ids := func(ds []Due) string {

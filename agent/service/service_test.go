@@ -452,3 +452,30 @@ func TestAddRejectsBadOptions(t *testing.T) {
 		t.Errorf("%d alarms after bad adds", n)
 	}
 }
+
+func TestZeroLateAndFadeMeanZero(t *testing.T) {
+	h := newHarness(t, time.Date(2026, 11, 25, 7, 0, 0, 0, time.UTC))
+	a := h.add("7:05", "Strict", func(r *api.AddRequest) { r.Late, r.Fade = "0s", "0s" })
+	if got := h.get(a.ID); got.LateBy() != 0 || got.FadeIn() != 0 {
+		t.Fatalf("late %v fade %v, want 0 and 0", got.LateBy(), got.FadeIn())
+	}
+	d := h.add("7:05", "Default")
+	if got := h.get(d.ID); got.LateBy() != 10*time.Minute || got.FadeIn() != 10*time.Second {
+		t.Fatalf("defaults not stored: late %v fade %v", got.LateBy(), got.FadeIn())
+	}
+	// One minute late: the default window rings it, the zero window reports it missed.
+	h.clk.Set(time.Date(2026, 11, 25, 7, 6, 0, 0, time.UTC))
+	var titles []string
+	for i := 0; i < 2; i++ {
+		select {
+		case n := <-h.notif.shown:
+			titles = append(titles, n.Title+": "+n.Body)
+		case <-time.After(time.Second):
+			t.Fatalf("got %q, want a ring and a missed summary", titles)
+		}
+	}
+	joined := strings.Join(titles, " | ")
+	if !strings.Contains(joined, "Default: Wed 07:05 · late by 1 min") || !strings.Contains(joined, "Missed alarm: Wed 07:05 Strict") {
+		t.Errorf("notifications %q", joined)
+	}
+}

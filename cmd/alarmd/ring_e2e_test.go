@@ -43,21 +43,42 @@ func (s *audioSink) size() int64 {
 	return fi.Size()
 }
 
-// soundAt returns the byte offsets of the first and last non-silent samples at or after from.
+// soundAt returns the byte offsets of the first and last non-silent samples at or after from
+// (up to the end of the file).
 func (s *audioSink) soundAt(from int64) (first, last int64, ok bool) {
-	b, err := os.ReadFile(s.path)
+	return s.soundBetween(from, -1)
+}
+
+// soundBetween is soundAt for the bytes [from, to) (to < 0: to the end). It reads only that
+// range: the sink grows by 176 kB a second, and re-reading all of it every poll would make the
+// poll itself the delay being measured.
+func (s *audioSink) soundBetween(from, to int64) (first, last int64, ok bool) {
+	f, err := os.Open(s.path)
 	if err != nil {
 		s.t.Fatalf("audio sink: %v", err)
 	}
+	defer f.Close()
 	from &^= 3
+	if to < 0 {
+		fi, err := f.Stat()
+		if err != nil {
+			s.t.Fatalf("audio sink: %v", err)
+		}
+		to = fi.Size()
+	}
 	first, last = -1, -1
-	for off := from; off+4 <= int64(len(b)); off += 2 {
-		v := int16(le.LittleEndian.Uint16(b[off:]))
-		if v != 0 {
+	if to <= from {
+		return first, last, false
+	}
+	b := make([]byte, to-from)
+	n, _ := f.ReadAt(b, from)
+	b = b[:n]
+	for i := 0; i+2 <= len(b); i += 2 {
+		if v := int16(le.LittleEndian.Uint16(b[i:])); v != 0 {
 			if first < 0 {
-				first = off
+				first = from + int64(i)
 			}
-			last = off
+			last = from + int64(i)
 		}
 	}
 	return first, last, first >= 0
@@ -72,7 +93,7 @@ func (s *audioSink) waitSound(from int64, within time.Duration) (time.Time, bool
 		seen := time.Now()
 		size := s.size()
 		if size > from {
-			if first, _, ok := s.soundAt(from); ok {
+			if first, _, ok := s.soundBetween(from, size); ok {
 				lag := time.Duration(float64(size-first) / audioBytesPerSecond * float64(time.Second))
 				return seen.Add(-lag), true
 			}
