@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -217,6 +218,9 @@ func Run(opts Options) (err error) {
 		log.Warn("sd_notify READY failed", "err", err)
 	}
 	log.Info("agent ready", "pid", pid, "version", opts.Version, "socket", p.SocketFile, "alarms", len(svc.List()))
+	// Hand the start-up garbage back now, in one go, rather than letting the background
+	// scavenger trickle it out with wake-ups over the agent's first minutes.
+	debug.FreeOSMemory()
 
 	<-ctx.Done()
 	_ = daemon.NotifyStopping()
