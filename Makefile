@@ -8,7 +8,7 @@ BIN     := bin/alarmd
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X alarmd/agent/cli.Version=$(VERSION)
 
-.PHONY: all build run test test-install deps-run deps-test check unit e2e fuzz clean
+.PHONY: all build run test test-install deps-run deps-test check unit e2e fuzz bench soak bench-peers clean
 
 all: build
 
@@ -44,11 +44,30 @@ unit:
 e2e:
 	$(GO) test -tags e2e -count=1 -timeout 10m ./cmd/alarmd/ $(if $(V),-v)
 
-## fuzz: run each fuzz target for FUZZTIME (default 30s)
+## fuzz: run each fuzz target for FUZZTIME (default 30s); their seed corpora run in `make unit`
 FUZZTIME ?= 30s
+FUZZ_TARGETS := FuzzParse:./agent/when/ FuzzParseRepeat:./agent/when/ FuzzDecode:./agent/store/ \
+                FuzzAddBody:./agent/server/ FuzzPatchBody:./agent/server/
 fuzz:
-	$(GO) test ./agent/when/ -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./agent/when/ -run '^$$' -fuzz '^FuzzParseRepeat$$' -fuzztime $(FUZZTIME)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  echo "fuzz $${t%%:*} ($${t#*:}) for $(FUZZTIME)"; \
+	  $(GO) test $${t#*:} -run '^$$' -fuzz "^$${t%%:*}$$" -fuzztime $(FUZZTIME); \
+	done
+
+## bench: measure idle cost, firing latency, control and scale in the headless session; prints one
+## table and writes docs/PERFORMANCE.md (~10 min)
+bench:
+	ALARMD_BENCH=1 $(GO) test -tags e2e -count=1 -run 'TestBenchmark|TestFaults' -v -timeout 30m ./cmd/alarmd
+
+## soak: 200 kill -9 cycles under load and 100 clients x 100 operations (the short version runs
+## in `make e2e`); ALARMD_SOAK_SEED replays a run
+soak:
+	ALARMD_SOAK=long $(GO) test -tags e2e -count=1 -run 'TestSoak' -v -timeout 30m ./cmd/alarmd
+
+## bench-peers: install kalarm and alarm-clock-applet (large) and measure them beside alarmd;
+## writes the peers section of docs/PERFORMANCE.md
+bench-peers:
+	BENCH_PEERS_DOC=docs/PERFORMANCE.md scripts/bench-peers.sh
 
 clean:
 	rm -rf bin

@@ -53,7 +53,7 @@ func Run(opts Options) (err error) {
 	}
 	if opts.Daemon {
 		if err := p.EnsureStateDir(); err != nil {
-			return fmt.Errorf("state dir: %w", err)
+			return err
 		}
 		if err := daemon.Detach(p.LogFile); err != nil {
 			return fmt.Errorf("detach: %w", err)
@@ -81,7 +81,7 @@ func Run(opts Options) (err error) {
 	}
 
 	if err := p.EnsureRuntimeDir(); err != nil {
-		return fmt.Errorf("runtime dir: %w", err)
+		return err // it names the directory and how to fix it
 	}
 	lock, err := daemon.AcquireLock(p.PidFile)
 	if err != nil {
@@ -104,8 +104,17 @@ func Run(opts Options) (err error) {
 
 	// A session started without DBUS_SESSION_BUS_ADDRESS may still have the standard user bus;
 	// point both the notifier and the tray at it rather than letting anything autolaunch one.
-	tray.EnsureBusAddress()
-	notif := notifier.New(log, "alarmd")
+	if msg := displayProblem(); msg != "" {
+		log.Warn(msg)
+	}
+	desktopLog := log
+	if !tray.EnsureBusAddress() {
+		// One line for the whole desktop side (SPEC §10); the notifier and the tray would each
+		// say the same thing again.
+		log.Warn("no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset and there is no $XDG_RUNTIME_DIR/bus): no notifications and no tray icon; alarms still ring with sound")
+		desktopLog = slog.New(minLevel{log.Handler(), slog.LevelError})
+	}
+	notif := notifier.New(desktopLog, "alarmd")
 	defer notif.Close()
 	// Connect now, so the first ring does not pay for it; a failure is logged once by the
 	// notifier itself and alarms still ring.
@@ -144,7 +153,7 @@ func Run(opts Options) (err error) {
 
 	trayOpts := tray.Options{
 		Controller:  svc,
-		Log:         log,
+		Log:         desktopLog,
 		QuickTimers: cfg.QuickTimers,
 		Quit:        cancel,
 		Notify:      func(title, body string) { ring.Warn(title, body) },
@@ -246,4 +255,22 @@ func Run(opts Options) (err error) {
 func serviceDefaults(c config.Config) service.Defaults {
 	d := c.Defaults
 	return service.Defaults{Sound: d.Sound, Snooze: d.Snooze, Ring: d.Ring, Late: d.Late, Fade: d.Fade, Volume: d.Volume}
+}
+
+// minLevel drops records below a level: it quiets a part whose one problem was already logged.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(as []slog.Attr) slog.Handler {
+	return minLevel{h.Handler.WithAttrs(as), h.min}
+}
+
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{h.Handler.WithGroup(name), h.min}
 }

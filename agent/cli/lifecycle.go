@@ -48,7 +48,7 @@ func (e *env) startCommand() *cobra.Command {
 					fmt.Fprintf(e.stdout, "alarmd: %v\n", err)
 					return nil
 				}
-				return fmt.Errorf("start: %w", err)
+				return err
 			}
 			fmt.Fprintf(e.stdout, "alarmd: started (pid %d)\n", pid)
 			return nil

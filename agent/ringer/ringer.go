@@ -393,10 +393,13 @@ func (r *Ringer) watchEvents() {
 	}
 }
 
+// noteNotifyError and noteSoundError keep the reason for status. They log at debug level only:
+// the notifier and the player each log their own one line when they become unavailable (SPEC
+// §5: one log line), and a second line per ring would repeat it.
 func (r *Ringer) noteNotifyError(err error) {
 	msg := err.Error()
 	if r.notifyErr != msg {
-		r.log.Warn("notification not shown; the alarm rings without one", "err", err)
+		r.log.Debug("notification not shown; the alarm rings without one", "err", err)
 	}
 	r.notifyErr = msg
 }
@@ -404,7 +407,7 @@ func (r *Ringer) noteNotifyError(err error) {
 func (r *Ringer) noteSoundError(err error) {
 	msg := err.Error()
 	if r.soundErr != msg {
-		r.log.Warn("sound not played; the alarm shows its notification only", "err", err)
+		r.log.Debug("sound not played; the alarm shows its notification only", "err", err)
 	}
 	r.soundErr = msg
 }

@@ -81,9 +81,13 @@ type Service struct {
 	started time.Time
 	kick    chan struct{}
 
-	mu       sync.Mutex // serialises changes so that check-then-update is atomic
-	readOnly *store.Data
-	warnings []string
+	mu sync.Mutex // serialises changes so that check-then-update is atomic
+	// memory, when set, is the alarm data the agent works from instead of the store: the file is
+	// from a newer alarmd (read-only), or writing it failed (full disk, read-only file system).
+	// What rang is recorded there, so nothing rings twice; see update.
+	memory    *store.Data
+	memoryErr error // the write failure that started memory mode; nil for a read-only store
+	warnings  []string
 
 	subMu sync.Mutex
 	subs  []chan struct{}
@@ -101,7 +105,7 @@ func New(o Options) *Service {
 	s.started = o.Clock.Now()
 	if o.Store.ReadOnly() {
 		d := o.Store.Snapshot()
-		s.readOnly = &d
+		s.memory = &d
 	}
 	if w := o.Store.Warning(); w != "" {
 		s.warnings = append(s.warnings, w)
@@ -136,30 +140,63 @@ func (s *Service) changed() {
 
 // data is the current alarm data.
 func (s *Service) data() store.Data {
-	if s.readOnly != nil {
-		d := *s.readOnly
+	if s.memory != nil {
+		d := *s.memory
 		d.Alarms = slices.Clone(d.Alarms)
 		return d
 	}
 	return s.o.Store.Snapshot()
 }
 
-// update changes the alarms. internal changes (recording what rang) still happen in memory when
-// the file is read-only, so the agent keeps ringing correctly without writing a file it does not
-// understand; user changes are refused then.
+// update changes the alarms; internal changes are the agent's own records of what rang.
+//
+// When the file is from a newer alarmd, internal changes happen in memory only (the agent keeps
+// ringing correctly without writing a file it does not understand) and user changes are refused.
+// When writing fails (a full disk, a read-only file system), the agent switches to memory too,
+// so an occurrence it could not record still never rings twice; every later change first tries
+// to write the whole in-memory data, and the first write that works ends memory mode. A user
+// change that cannot be written is refused, and nothing is lost that was acknowledged.
 func (s *Service) update(internal bool, fn func(d *store.Data) error) error {
-	if s.readOnly != nil {
+	if s.memory == nil {
+		err := s.o.Store.Update(fn)
+		if err == nil || !internal || errors.Is(err, store.ErrReadOnly) {
+			return err
+		}
+		return s.enterMemory(fn, err)
+	}
+	next := s.data()
+	if err := fn(&next); err != nil {
+		return err
+	}
+	if s.o.Store.ReadOnly() {
 		if !internal {
 			return conflict("%v", store.ErrReadOnly)
 		}
-		d := s.data()
-		if err := fn(&d); err != nil {
-			return err
-		}
-		s.readOnly = &d
+		s.memory = &next
 		return nil
 	}
-	return s.o.Store.Update(fn)
+	werr := s.o.Store.Update(func(d *store.Data) error { *d = next; return nil })
+	if werr == nil {
+		s.log.Info("alarms file written again; changes made while it could not be are saved")
+		s.memory, s.memoryErr = nil, nil
+		return nil
+	}
+	if internal {
+		s.memory = &next
+		return nil
+	}
+	return werr
+}
+
+// enterMemory starts memory mode after the store failed to write an internal change.
+func (s *Service) enterMemory(fn func(d *store.Data) error, cause error) error {
+	d := s.o.Store.Snapshot()
+	if err := fn(&d); err != nil {
+		return err
+	}
+	s.memory, s.memoryErr = &d, cause
+	s.log.Error("alarms file cannot be written; alarms ring from memory until it can", "err", cause)
+	return nil
 }
 
 // Run rings alarms until ctx ends. It waits on the clock's timer; nothing wakes it when no alarm
@@ -244,15 +281,19 @@ func (s *Service) evaluate() time.Time {
 	// notification went out (see store.UpdateThenSync), keeping them off the due → ring path.
 	syncRecord := func() {}
 	var err error
-	if s.readOnly == nil {
+	if s.memory == nil {
 		syncRecord, err = s.o.Store.UpdateThenSync(record)
+		if err != nil {
+			err = s.enterMemory(record, err)
+		}
 	} else {
 		err = s.update(true, record)
 	}
 	if err != nil {
-		// Ringing without a record could ring the same occurrence twice after a restart, but not
-		// ringing at all loses the alarm: ring, and say why the record failed.
+		// Not reached (record does not fail), but if it were: not ringing at all loses the
+		// alarm, so ring what is due and say why it was not recorded.
 		s.log.Error("could not record due alarms; ringing anyway", "err", err)
+		rung = rung[:0]
 		for _, due := range plan.Ring {
 			if a := find(&d, due.ID); a != nil {
 				scheduler.Record(a, due)
@@ -639,10 +680,10 @@ func (s *Service) Reload() error {
 	if err := s.o.Store.Reload(); err != nil {
 		return fmt.Errorf("reload alarms: %w", err)
 	}
-	s.readOnly = nil
+	s.memory, s.memoryErr = nil, nil
 	if s.o.Store.ReadOnly() {
 		d := s.o.Store.Snapshot()
-		s.readOnly = &d
+		s.memory = &d
 	}
 	if w := s.o.Store.Warning(); w != "" && !slices.Contains(s.warnings, w) {
 		s.warnings = append(s.warnings, w)
@@ -665,7 +706,7 @@ func (s *Service) Status() api.Status {
 		Alarms:        len(d.Alarms),
 		Ringing:       s.o.Ringer.Ringing(),
 		Paused:        d.Paused,
-		ReadOnly:      s.readOnly != nil,
+		ReadOnly:      s.o.Store.ReadOnly(),
 		Zone:          loc.String(),
 		Tray:          "not available",
 		Notifications: "not available",
@@ -682,8 +723,11 @@ func (s *Service) Status() api.Status {
 	if soundErr != "" {
 		st.Warnings = append(st.Warnings, "sound is not played: "+soundErr)
 	}
-	if st.ReadOnly {
+	if st.ReadOnly && !slices.ContainsFunc(st.Warnings, func(w string) bool { return strings.Contains(w, "read-only") }) {
 		st.Warnings = append(st.Warnings, store.ErrReadOnly.Error())
+	}
+	if s.memoryErr != nil {
+		st.Warnings = append(st.Warnings, fmt.Sprintf("alarms file cannot be written (%v): changes are refused, what rang is kept in memory", s.memoryErr))
 	}
 	var best *api.Alarm
 	for _, v := range s.List() {
@@ -717,7 +761,7 @@ func wrapStore(err error) error {
 	if errors.Is(err, store.ErrReadOnly) {
 		return conflict("%v", err)
 	}
-	return fmt.Errorf("save alarms: %w", err)
+	return err // the store's errors already say "save alarms: …"
 }
 
 // roughly formats a lateness for the missed-alarms summary.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -107,7 +108,7 @@ func mustLoc(t *testing.T, name string) *time.Location {
 
 func newHarness(t *testing.T, now time.Time) *harness {
 	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "alarms.json"))
+	st, err := store.Open(filepath.Join(t.TempDir(), "data", "alarms.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -477,5 +478,54 @@ func TestZeroLateAndFadeMeanZero(t *testing.T) {
 	joined := strings.Join(titles, " | ")
 	if !strings.Contains(joined, "Default: Wed 07:05 · late by 1 min") || !strings.Contains(joined, "Missed alarm: Wed 07:05 Strict") {
 		t.Errorf("notifications %q", joined)
+	}
+}
+
+// TestUnwritableStoreRingsFromMemory: when alarms.json cannot be written (full disk, read-only
+// file system) a due alarm still rings, its occurrence is kept in memory so it does not ring
+// again, user changes are refused with the reason, and the first write that works saves all.
+func TestUnwritableStoreRingsFromMemory(t *testing.T) {
+	h := newHarness(t, time.Date(2026, 11, 25, 7, 0, 0, 0, time.UTC))
+	a := h.add("7:05", "Wake up", func(r *api.AddRequest) { r.Repeat = "daily" })
+	dir := filepath.Dir(h.store.Path())
+	if err := os.Rename(dir, dir+".away"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir, []byte("not a directory"), 0o600); err != nil { // every write now fails
+		t.Fatal(err)
+	}
+	h.clk.Advance(5 * time.Minute)
+	h.expectShown("Wake up", "07:05")
+	if _, err := h.svc.Dismiss(a.ID); err != nil {
+		t.Fatalf("dismiss in memory mode: %v", err)
+	}
+	h.settle()
+	h.clk.Advance(time.Minute) // the occurrence is recorded in memory: it does not ring again
+	h.expectNothingShown()
+	st := h.svc.Status()
+	if !strings.Contains(strings.Join(st.Warnings, "\n"), "cannot be written") {
+		t.Errorf("status warnings %q", st.Warnings)
+	}
+	if _, err := h.svc.Add(api.AddRequest{When: "9:00"}); err == nil || !strings.Contains(err.Error(), "save alarms") {
+		t.Fatalf("add while unwritable: %v, want a save error", err)
+	}
+	// The disk is fine again: the next change writes everything, the record included.
+	os.Remove(dir)
+	if err := os.Rename(dir+".away", dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.svc.Add(api.AddRequest{When: "9:00"}); err != nil {
+		t.Fatalf("add after recovery: %v", err)
+	}
+	again, err := store.Open(h.store.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := again.Snapshot()
+	if len(d.Alarms) != 2 || d.Alarms[0].Done.IsZero() {
+		t.Fatalf("file after recovery: %+v", d.Alarms)
+	}
+	if w := h.svc.Status().Warnings; len(w) != 0 {
+		t.Errorf("warnings after recovery: %q", w)
 	}
 }

@@ -1,0 +1,4 @@
+package app
+
+// displayProblem is always "" on Windows: the desktop is there for any login session.
+func displayProblem() string { return "" }
