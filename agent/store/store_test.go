@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -130,8 +131,12 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Contains(raw, []byte("\n  \"next_id\": 5,")) {
-		t.Errorf("file is not indented JSON with next_id 5:\n%s", raw)
+	if !bytes.HasPrefix(raw, []byte(`{"version":1,"next_id":5,"paused":true,"alarms":[`+"\n  {")) || bytes.Count(raw, []byte("\n")) != 3+2 {
+		t.Errorf("file is not one alarm a line with next_id 5:\n%s", raw)
+	}
+	var plain Data
+	if err := json.Unmarshal(raw, &plain); err != nil || len(plain.Alarms) != 3 {
+		t.Errorf("file is not plain JSON: %v", err)
 	}
 }
 
