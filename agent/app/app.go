@@ -30,9 +30,6 @@ import (
 	"alarmd/agent/tray"
 )
 
-// memoryLimit is the agent's soft memory limit (GOMEMLIMIT overrides it).
-const memoryLimit = 32 << 20
-
 // Options say how the agent runs.
 type Options struct {
 	// Daemon is true in the daemon's stage 2: detach stdio into the log file and report readiness
@@ -44,12 +41,6 @@ type Options struct {
 // Run runs the agent until SIGTERM, SIGINT or POST /v1/stop. Errors before the agent is ready are
 // reported on the readiness pipe (daemon) and returned.
 func Run(opts Options) (err error) {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		// A soft ceiling: the collector works harder near it and returns memory to the system,
-		// instead of letting the heap double after every burst of garbage (a `list --json` of
-		// thousands of alarms). Ordinary use stays far below it.
-		debug.SetMemoryLimit(memoryLimit)
-	}
 	ready := daemon.Stage2Readiness()
 	defer func() {
 		if err != nil && ready != nil {

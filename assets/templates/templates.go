@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"text/template"
 	"unicode"
 	"unicode/utf8"
@@ -43,11 +44,15 @@ type Data struct {
 	Label string
 }
 
-var parsed = template.Must(template.New("").Option("missingkey=error").Funcs(template.FuncMap{
-	"desktopExec": QuoteDesktopExecArg,
-	"systemdExec": QuoteSystemdExecutable,
-	"xml":         escapeXML,
-}).ParseFS(files, "*.tmpl"))
+// parsed holds the templates, parsed on first use: every alarmd command links this package, and
+// parsing at init would cost each `alarmd list` a millisecond for nothing.
+var parsed = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("").Option("missingkey=error").Funcs(template.FuncMap{
+		"desktopExec": QuoteDesktopExecArg,
+		"systemdExec": QuoteSystemdExecutable,
+		"xml":         escapeXML,
+	}).ParseFS(files, "*.tmpl"))
+})
 
 // Names lists every template, for tests and the render tool.
 func Names() []string {
@@ -62,7 +67,7 @@ func Render(name string, d Data) ([]byte, error) {
 		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
 	var buf bytes.Buffer
-	if err := parsed.ExecuteTemplate(&buf, name, d); err != nil {
+	if err := parsed().ExecuteTemplate(&buf, name, d); err != nil {
 		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
 	return buf.Bytes(), nil
