@@ -178,7 +178,7 @@ func (p Paths) EnsureRuntimeDir() error {
 		return fmt.Errorf("runtime dir: %w", err)
 	}
 	if err := checkPrivate(p.RuntimeDir, "runtime dir"); err != nil {
-		return fmt.Errorf("runtime dir: %w", err)
+		return err // it already says "runtime dir …"
 	}
 	return nil
 }
