@@ -440,7 +440,7 @@ func TestTrayOverDBus(t *testing.T) {
 			return svc.Status().Paused && n.checked() && it.icon() == assets.Paused
 		})
 		b, _ := os.ReadFile(filepath.Join(dir, "alarms.json"))
-		if !strings.Contains(string(b), `"paused": true`) {
+		if !strings.Contains(string(b), `"paused":true`) {
 			t.Errorf("alarms.json does not record the pause:\n%s", b)
 		}
 		it.click("Pause all alarms")
