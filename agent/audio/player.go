@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -449,6 +450,9 @@ func (p *Player) runDevice() {
 			p.markUnavailable(err)
 			return
 		}
+		// Mixing allocated buffers while it rang; return them now in one go, or the runtime's
+		// background scavenger trickles them out with wake-ups for the next seconds.
+		debug.FreeOSMemory()
 		if !p.awaitBusy() {
 			return
 		}
