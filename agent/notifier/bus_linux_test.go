@@ -1,7 +1,6 @@
 package notifier
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
@@ -23,23 +22,8 @@ type testBus = testbus.Bus
 // startBus starts a private bus listening on dir/bus ("" means a new temp dir).
 func startBus(t *testing.T, dir string) *testBus { return testbus.Start(t, dir) }
 
-// lockedBuffer collects a child's output written from exec's copying goroutine.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
+// lockedBuffer is testbus.LockedBuffer: output written from another goroutine.
+type lockedBuffer = testbus.LockedBuffer
 
 // notifyCall is one Notify call as the fake server received it.
 type notifyCall struct {

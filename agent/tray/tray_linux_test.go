@@ -535,22 +535,8 @@ func (l lockedDialog) ShowError(m string) error {
 	return l.d.ShowError(m)
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+// lockedBuffer is testbus.LockedBuffer: output written from another goroutine.
+type lockedBuffer = testbus.LockedBuffer
 
 // idleCost measures this process over d (TRAY_MEASURE=1 only): VmRSS at the end and context
 // switches per second summed over all threads.

@@ -23,7 +23,7 @@ import (
 type Bus struct {
 	Addr   string
 	cmd    *exec.Cmd
-	stderr lockedBuffer
+	stderr LockedBuffer
 }
 
 const config = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
@@ -112,19 +112,20 @@ func (b *Bus) Connect(t testing.TB) *dbus.Conn {
 	return conn
 }
 
-// lockedBuffer collects a child's output written from exec's copying goroutine.
-type lockedBuffer struct {
+// LockedBuffer collects output written from another goroutine (a child's stderr copied by
+// os/exec, a logger): safe to read while it is written.
+type LockedBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
+func (l *LockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.buf.Write(p)
 }
 
-func (l *lockedBuffer) String() string {
+func (l *LockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.buf.String()
