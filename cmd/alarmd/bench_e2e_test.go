@@ -20,8 +20,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/godbus/dbus/v5"
-
 	"alarmd/agent/api"
 	"alarmd/agent/client"
 )
@@ -95,34 +93,6 @@ func measureIdle(t *testing.T, pid int, d time.Duration) idleFigures {
 		rssMB:       float64(b.rssKB) / 1024,
 		seconds:     secs,
 	}
-}
-
-// ownTrayWatcher claims org.kde.StatusNotifierWatcher on the session bus (the harness's session
-// has no tray host), so the agent registers its icon as on a desktop with a panel.
-func ownTrayWatcher(t *testing.T) *e2eWatcher {
-	t.Helper()
-	conn, err := dbus.Connect(os.Getenv("DBUS_SESSION_BUS_ADDRESS"))
-	if err != nil {
-		t.Fatalf("session bus: %v", err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	w := &e2eWatcher{regs: make(chan string, 16)}
-	const name = "org.kde.StatusNotifierWatcher"
-	if err := conn.Export(w, "/StatusNotifierWatcher", name); err != nil {
-		t.Fatal(err)
-	}
-	if err := conn.Export(watcherProps{w}, "/StatusNotifierWatcher", "org.freedesktop.DBus.Properties"); err != nil {
-		t.Fatal(err)
-	}
-	reply, err := conn.RequestName(name, dbus.NameFlagDoNotQueue)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if reply != dbus.RequestNameReplyPrimaryOwner {
-		t.Skip("another tray host owns the StatusNotifierWatcher (HEADLESS_TRAY is not none)")
-	}
-	t.Cleanup(func() { conn.ReleaseName(name) })
-	return w
 }
 
 // percentile returns the p-th percentile (nearest rank) of ds.
