@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -284,7 +285,7 @@ func TestSnoozeButtonRingsAgain(t *testing.T) {
 	if !ok {
 		t.Fatal("no notification")
 	}
-	if !contains(first.actions, "Snooze 2 s") || !contains(first.actions, "Stop") {
+	if !slices.Contains(first.actions, "Snooze 2 s") || !slices.Contains(first.actions, "Stop") {
 		t.Errorf("actions %v", first.actions)
 	}
 	time.Sleep(300 * time.Millisecond)
@@ -371,15 +372,6 @@ func TestRingTimeoutNotAcknowledged(t *testing.T) {
 	if _, last, ok := sink.soundAt(at); ok && last-at > audioBytesPerSecond*3/10 {
 		t.Errorf("sound still playing after the ring time")
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // TestCustomSoundFiles: mp3, ogg vorbis and flac files play; a text file named .mp3 is refused.
