@@ -39,6 +39,7 @@ check:
 
 unit:
 	$(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -run '^TestTrayOverDBus$$' ./agent/tray
 
 ## e2e: the real binary in a private headless session (bus, notification daemon, ALSA file sink)
 e2e:

@@ -264,7 +264,16 @@ func (f *fakeAutostart) SetEnabled(on bool) error {
 
 // TestTrayOverDBus runs the real tray (fyne.io/systray is a process singleton: one Start per test
 // binary) against a fake tray host on a private session bus, driving a real alarm service.
+//
+// It does not run under -race: fyne.io/systray v1.12.2 races with itself when a host reads the
+// menu while it changes (GetLayout's refresh goroutine against GetLayout, and the IconPixmap
+// property against SetIcon), which the detector reports in one run in four to two in three. The
+// races are known upstream (fyne-io/systray#12; the fix, PR #16, is not merged). `make unit`
+// runs this test again without -race.
 func TestTrayOverDBus(t *testing.T) {
+	if raceEnabled {
+		t.Skip("fyne.io/systray races internally (fyne-io/systray#12); make unit runs this test without -race")
+	}
 	addr := startBus(t)
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
 	host := newFakeHost(t, addr)
