@@ -138,7 +138,14 @@ func (s *Service) changed() {
 	s.subMu.Unlock()
 }
 
-// data is the current alarm data.
+// snapshot is data for callers that do not hold s.mu: in memory mode s.memory changes under it.
+func (s *Service) snapshot() store.Data {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.data()
+}
+
+// data is a copy of the current alarm data. The caller holds s.mu.
 func (s *Service) data() store.Data {
 	if s.memory != nil {
 		d := *s.memory
@@ -245,14 +252,26 @@ func (s *Service) evaluate() time.Time {
 	if len(plan.Ring)+len(plan.Missed)+len(plan.Skipped)+len(plan.Finished) == 0 {
 		return plan.Next
 	}
-	var rung []alarm.Alarm
+	// Ring first, record after: the notification and the sound are what the user waits for, and
+	// writing the file takes milliseconds (about 2 ms for the write and rename here, more with
+	// the fsyncs). A crash between the two loses nothing: the occurrence is still unrecorded, so
+	// the restarted agent rings it again (it is due and within its late window).
+	for _, due := range plan.Ring {
+		a := find(&d, due.ID)
+		if a == nil {
+			continue
+		}
+		scheduler.Record(a, due)
+		s.o.Ringer.Ring(*a, due.At.In(loc), due.Late, due.Snoozed)
+		s.log.Info("ringing", "alarm", a.ID, "label", a.Label, "due", due.At.Format(time.RFC3339),
+			"late", due.Late.Round(time.Millisecond), "rung_after", s.o.Clock.Now().Sub(due.At).Round(100*time.Microsecond))
+	}
 	var missed []string
 	record := func(d *store.Data) error {
-		rung, missed = nil, nil
+		missed = nil
 		for _, due := range plan.Ring {
 			if a := find(d, due.ID); a != nil {
 				scheduler.Record(a, due)
-				rung = append(rung, *a)
 			}
 		}
 		for _, due := range append(plan.Missed, plan.Skipped...) {
@@ -277,37 +296,12 @@ func (s *Service) evaluate() time.Time {
 		}
 		return nil
 	}
-	// The record is in the file before anything rings; its fsyncs follow right after the
-	// notification went out (see store.UpdateThenSync), keeping them off the due → ring path.
-	syncRecord := func() {}
-	var err error
-	if s.memory == nil {
-		syncRecord, err = s.o.Store.UpdateThenSync(record)
-		if err != nil {
-			err = s.enterMemory(record, err)
-		}
-	} else {
-		err = s.update(true, record)
-	}
+	// An internal change that cannot be written goes to memory (see update), so this only fails
+	// if record did, which it does not; the alarms have rung either way.
+	err := s.update(true, record)
 	if err != nil {
-		// Not reached (record does not fail), but if it were: not ringing at all loses the
-		// alarm, so ring what is due and say why it was not recorded.
-		s.log.Error("could not record due alarms; ringing anyway", "err", err)
-		rung = rung[:0]
-		for _, due := range plan.Ring {
-			if a := find(&d, due.ID); a != nil {
-				scheduler.Record(a, due)
-				rung = append(rung, *a)
-			}
-		}
+		s.log.Error("could not record due alarms", "err", err)
 	}
-	for i, a := range rung {
-		due := plan.Ring[i]
-		s.o.Ringer.Ring(a, due.At.In(loc), due.Late, due.Snoozed)
-		s.log.Info("ringing", "alarm", a.ID, "label", a.Label, "due", due.At.Format(time.RFC3339),
-			"late", due.Late.Round(time.Millisecond), "rung_after", s.o.Clock.Now().Sub(due.At).Round(100*time.Microsecond))
-	}
-	syncRecord()
 	if len(missed) > 0 {
 		s.log.Warn("missed alarms (later than their late window)", "alarms", strings.Join(missed, "; "))
 		s.o.Ringer.ShowMissed(missed)
@@ -357,7 +351,7 @@ func (s *Service) finish(id int) error {
 
 // List returns every alarm with its state and next ring, in id order.
 func (s *Service) List() []api.Alarm {
-	d := s.data()
+	d := s.snapshot()
 	loc := s.o.Clock.Location()
 	out := make([]api.Alarm, 0, len(d.Alarms))
 	for _, a := range d.Alarms {
@@ -369,7 +363,7 @@ func (s *Service) List() []api.Alarm {
 
 // Get returns one alarm.
 func (s *Service) Get(id int) (api.Alarm, error) {
-	d := s.data()
+	d := s.snapshot()
 	if a := find(&d, id); a != nil {
 		return s.view(*a, s.o.Clock.Location()), nil
 	}
@@ -642,7 +636,7 @@ func (s *Service) ringingTargets(id int, snoozedToo bool) ([]int, error) {
 		}
 		return ids, nil
 	}
-	d := s.data()
+	d := s.snapshot()
 	a := find(&d, id)
 	if a == nil {
 		return nil, notFound(id)
@@ -695,7 +689,9 @@ func (s *Service) Reload() error {
 
 // Status reports the agent's state.
 func (s *Service) Status() api.Status {
-	d := s.data()
+	s.mu.Lock()
+	d, memoryErr := s.data(), s.memoryErr
+	s.mu.Unlock()
 	loc := s.o.Clock.Location()
 	now := s.o.Clock.Now()
 	st := api.Status{
@@ -726,8 +722,8 @@ func (s *Service) Status() api.Status {
 	if st.ReadOnly && !slices.ContainsFunc(st.Warnings, func(w string) bool { return strings.Contains(w, "read-only") }) {
 		st.Warnings = append(st.Warnings, store.ErrReadOnly.Error())
 	}
-	if s.memoryErr != nil {
-		st.Warnings = append(st.Warnings, fmt.Sprintf("alarms file cannot be written (%v): changes are refused, what rang is kept in memory", s.memoryErr))
+	if memoryErr != nil {
+		st.Warnings = append(st.Warnings, fmt.Sprintf("alarms file cannot be written (%v): changes are refused, what rang is kept in memory", memoryErr))
 	}
 	var best *api.Alarm
 	for _, v := range s.List() {
