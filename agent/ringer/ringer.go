@@ -75,8 +75,16 @@ type Ringer struct {
 	active     map[int]*ringing // alarms ringing or snoozed (their notification is still shown)
 	byNotif    map[uint32]int
 	notifyErr  string
-	soundErr   string
+	closed     bool
 	eventsDone chan struct{}
+
+	// soundOps runs the Sound's calls in order on their own goroutine, so that Ring sends the
+	// notification at once instead of after the sound has been opened (a custom file is read
+	// from disk), and a slow Sound never delays a button press.
+	soundOps  chan func()
+	soundDone chan struct{}
+	soundMu   sync.Mutex // guards soundErr, which the sound goroutine sets
+	soundErr  string
 }
 
 type ringing struct {
@@ -126,7 +134,26 @@ func New(o Options) *Ringer {
 	} else {
 		close(r.eventsDone)
 	}
+	if r.sound != nil {
+		r.soundOps, r.soundDone = make(chan func(), 64), make(chan struct{})
+		go r.playSounds()
+	}
 	return r
+}
+
+// playSounds runs the queued Sound calls until Close.
+func (r *Ringer) playSounds() {
+	defer close(r.soundDone)
+	for op := range r.soundOps {
+		op()
+	}
+}
+
+// queueSound queues a Sound call, in order with the others. Caller holds r.mu.
+func (r *Ringer) queueSound(op func()) {
+	if r.sound != nil && !r.closed {
+		r.soundOps <- op
+	}
 }
 
 // Outcomes delivers how ringing ended. The agent must keep reading it.
@@ -153,22 +180,16 @@ func (r *Ringer) Ring(a alarm.Alarm, at time.Time, late time.Duration, snoozed b
 	if snoozed {
 		body += " · snoozed"
 	}
-	// The sound first: starting it only queues the decoded clip (well under a millisecond) and
-	// the device needs its own time to play it, while Notify waits for the server's answer.
-	if r.sound != nil {
-		if err := r.sound.Start(a.ID, a.Sound, float64(a.VolumePercent())/100, a.FadeIn()); err != nil {
-			r.noteSoundError(err)
-		} else {
-			r.soundErr = ""
-		}
-	}
+	// The sound starts on its own goroutine while Notify goes out and waits for the server's
+	// answer: neither waits for the other.
+	id, sound, volume, fade := a.ID, a.Sound, float64(a.VolumePercent())/100, a.FadeIn()
+	r.queueSound(func() { r.noteSoundError(r.sound.Start(id, sound, volume, fade)) })
 	r.show(st, notifier.Notification{
 		Title:   a.Title(),
 		Body:    body,
 		Urgency: notifier.Critical,
 		Actions: []notifier.Action{{Key: "stop", Label: "Stop"}, {Key: "snooze", Label: "Snooze " + human(a.SnoozeFor())}},
 	})
-	id := a.ID
 	st.timeout = r.afterFunc(a.RingFor(), func() { r.timeout(id, st) })
 }
 
@@ -252,8 +273,11 @@ func (r *Ringer) IsRinging(id int) bool {
 // Problems returns the last notification and sound errors ("" when fine), for status.
 func (r *Ringer) Problems() (notify, sound string) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.notifyErr, r.soundErr
+	notify = r.notifyErr
+	r.mu.Unlock()
+	r.soundMu.Lock()
+	defer r.soundMu.Unlock()
+	return notify, r.soundErr
 }
 
 // ShowMissed shows the one summary notification for alarms that were missed (SPEC §7).
@@ -293,14 +317,21 @@ func (r *Ringer) Warn(title, body string) {
 	}
 }
 
-// Close stops every sound and closes every notification of ringing or snoozed alarms.
+// Close stops every sound and closes every notification of ringing or snoozed alarms. It
+// returns when the sounds have been stopped; later rings only notify.
 func (r *Ringer) Close() {
 	r.mu.Lock()
 	for id, st := range r.active {
 		r.silence(id, st)
 		r.forget(id, st, true)
 	}
+	wasClosed := r.closed
+	r.closed = true
 	r.mu.Unlock()
+	if r.sound != nil && !wasClosed {
+		close(r.soundOps)
+		<-r.soundDone
+	}
 }
 
 // show creates or replaces st's notification. Caller holds r.mu.
@@ -328,8 +359,8 @@ func (r *Ringer) silence(id int, st *ringing) {
 		st.timeout.Stop()
 		st.timeout = nil
 	}
-	if r.sound != nil && st.ringing {
-		r.sound.Stop(id)
+	if st.ringing {
+		r.queueSound(func() { r.sound.Stop(id) })
 	}
 }
 
@@ -404,7 +435,14 @@ func (r *Ringer) noteNotifyError(err error) {
 	r.notifyErr = msg
 }
 
+// noteSoundError runs on the sound goroutine; nil clears the reason.
 func (r *Ringer) noteSoundError(err error) {
+	r.soundMu.Lock()
+	defer r.soundMu.Unlock()
+	if err == nil {
+		r.soundErr = ""
+		return
+	}
 	msg := err.Error()
 	if r.soundErr != msg {
 		r.log.Debug("sound not played; the alarm shows its notification only", "err", err)

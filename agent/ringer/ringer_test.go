@@ -42,9 +42,13 @@ func (f *fakeNotifier) Events() <-chan notifier.Event { return f.events }
 type fakeSound struct {
 	mu      sync.Mutex
 	playing map[int]bool
+	gate    chan struct{} // when set, Start waits for it: a slow device or a file on a slow disk
 }
 
 func (s *fakeSound) Start(id int, sound string, volume float64, fade time.Duration) error {
+	if s.gate != nil {
+		<-s.gate
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.playing[id] = true
@@ -71,6 +75,15 @@ func newTest(t *testing.T) (*Ringer, *fakeNotifier, *fakeSound) {
 	return r, n, s
 }
 
+// settle waits until the sound calls queued so far have run.
+func settle(r *Ringer) {
+	done := make(chan struct{})
+	r.mu.Lock()
+	r.queueSound(func() { close(done) })
+	r.mu.Unlock()
+	<-done
+}
+
 func outcome(t *testing.T, r *Ringer) (Outcome, bool) {
 	t.Helper()
 	select {
@@ -85,6 +98,7 @@ func TestButtonsAndHandClosing(t *testing.T) {
 	r, n, s := newTest(t)
 	a := alarm.Alarm{ID: 7, Label: "Wake up"}
 	r.Ring(a, time.Date(2026, 11, 25, 7, 30, 0, 0, time.UTC), 0, false)
+	settle(r)
 	if !s.isPlaying(7) || !r.IsRinging(7) {
 		t.Fatal("not ringing")
 	}
@@ -93,6 +107,7 @@ func TestButtonsAndHandClosing(t *testing.T) {
 		t.Fatalf("snooze button: %+v %v", o, ok)
 	}
 	r.Snooze(7, time.Date(2026, 11, 25, 7, 40, 0, 0, time.UTC))
+	settle(r)
 	if s.isPlaying(7) || r.IsRinging(7) {
 		t.Fatal("still sounding while snoozed")
 	}
@@ -121,6 +136,33 @@ func TestButtonsAndHandClosing(t *testing.T) {
 	n.events <- notifier.Event{ID: 999, Action: "stop"}
 	if o, ok := outcome(t, r); ok {
 		t.Fatalf("foreign event became %+v", o)
+	}
+}
+
+// TestSlowSoundDoesNotDelayTheNotification: the notification goes out while the sound is still
+// being opened, a Stop pressed meanwhile silences it once it has started, and Close waits for both.
+func TestSlowSoundDoesNotDelayTheNotification(t *testing.T) {
+	r, n, s := newTest(t)
+	s.gate = make(chan struct{})
+	r.Ring(alarm.Alarm{ID: 3, Label: "Tea"}, time.Date(2026, 11, 25, 16, 0, 0, 0, time.UTC), 0, false)
+	n.mu.Lock()
+	shown := len(n.shown)
+	n.mu.Unlock()
+	if shown != 1 {
+		t.Fatalf("%d notifications shown while the sound was opening, want 1", shown)
+	}
+	if !r.Stop(3) {
+		t.Fatal("Stop: not ringing")
+	}
+	close(s.gate)
+	settle(r)
+	if s.isPlaying(3) {
+		t.Fatal("the sound started after Stop and kept playing")
+	}
+	r.Close()
+	r.Ring(alarm.Alarm{ID: 4}, time.Date(2026, 11, 25, 16, 5, 0, 0, time.UTC), 0, false) // no sound after Close, no panic
+	if s.isPlaying(4) {
+		t.Fatal("sound after Close")
 	}
 }
 
