@@ -252,26 +252,14 @@ func (s *Service) evaluate() time.Time {
 	if len(plan.Ring)+len(plan.Missed)+len(plan.Skipped)+len(plan.Finished) == 0 {
 		return plan.Next
 	}
-	// Ring first, record after: the notification and the sound are what the user waits for, and
-	// writing the file takes milliseconds (about 2 ms for the write and rename here, more with
-	// the fsyncs). A crash between the two loses nothing: the occurrence is still unrecorded, so
-	// the restarted agent rings it again (it is due and within its late window).
-	for _, due := range plan.Ring {
-		a := find(&d, due.ID)
-		if a == nil {
-			continue
-		}
-		scheduler.Record(a, due)
-		s.o.Ringer.Ring(*a, due.At.In(loc), due.Late, due.Snoozed)
-		s.log.Info("ringing", "alarm", a.ID, "label", a.Label, "due", due.At.Format(time.RFC3339),
-			"late", due.Late.Round(time.Millisecond), "rung_after", s.o.Clock.Now().Sub(due.At).Round(100*time.Microsecond))
-	}
+	var rung []alarm.Alarm
 	var missed []string
 	record := func(d *store.Data) error {
-		missed = nil
+		rung, missed = nil, nil
 		for _, due := range plan.Ring {
 			if a := find(d, due.ID); a != nil {
 				scheduler.Record(a, due)
+				rung = append(rung, *a)
 			}
 		}
 		for _, due := range append(plan.Missed, plan.Skipped...) {
@@ -296,12 +284,37 @@ func (s *Service) evaluate() time.Time {
 		}
 		return nil
 	}
-	// An internal change that cannot be written goes to memory (see update), so this only fails
-	// if record did, which it does not; the alarms have rung either way.
-	err := s.update(true, record)
-	if err != nil {
-		s.log.Error("could not record due alarms", "err", err)
+	// The record is in the file before anything rings; its fsyncs follow right after the
+	// notification went out (see store.UpdateThenSync), keeping them off the due → ring path.
+	syncRecord := func() {}
+	var err error
+	if s.memory == nil {
+		syncRecord, err = s.o.Store.UpdateThenSync(record)
+		if err != nil {
+			err = s.enterMemory(record, err)
+		}
+	} else {
+		err = s.update(true, record)
 	}
+	if err != nil {
+		// Not reached (record does not fail), but if it were: not ringing at all loses the
+		// alarm, so ring what is due and say why it was not recorded.
+		s.log.Error("could not record due alarms; ringing anyway", "err", err)
+		rung = rung[:0]
+		for _, due := range plan.Ring {
+			if a := find(&d, due.ID); a != nil {
+				scheduler.Record(a, due)
+				rung = append(rung, *a)
+			}
+		}
+	}
+	for i, a := range rung {
+		due := plan.Ring[i]
+		s.o.Ringer.Ring(a, due.At.In(loc), due.Late, due.Snoozed)
+		s.log.Info("ringing", "alarm", a.ID, "label", a.Label, "due", due.At.Format(time.RFC3339),
+			"late", due.Late.Round(time.Millisecond), "rung_after", s.o.Clock.Now().Sub(due.At).Round(100*time.Microsecond))
+	}
+	syncRecord()
 	if len(missed) > 0 {
 		s.log.Warn("missed alarms (later than their late window)", "alarms", strings.Join(missed, "; "))
 		s.o.Ringer.ShowMissed(missed)

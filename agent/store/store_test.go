@@ -596,3 +596,31 @@ func BenchmarkUpdate10000(b *testing.B) {
 	}
 	b.ReportMetric(float64(fi.Size()), "file-bytes")
 }
+
+func TestUpdateThenSyncIsVisibleBeforeSync(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "alarms.json")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sync, err := s.UpdateThenSync(func(d *Data) error { d.Add(alarm.Alarm{Label: "recorded"}); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Before the deferred fsync, the file already holds the change: a crash of the agent now
+	// cannot lose it.
+	again, err := Open(path)
+	if err != nil || len(again.Snapshot().Alarms) != 1 || again.Snapshot().Alarms[0].Label != "recorded" {
+		t.Fatalf("reopened before sync: %+v %v", again.Snapshot(), err)
+	}
+	sync()
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("after sync: %v %v", fi.Mode(), err)
+	}
+	// Nothing changed: no write, and the sync is a no-op.
+	sync2, err := s.UpdateThenSync(func(d *Data) error { return nil })
+	if err != nil || sync2 == nil {
+		t.Fatalf("no-op update: %v", err)
+	}
+	sync2()
+}
