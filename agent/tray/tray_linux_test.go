@@ -267,7 +267,7 @@ func (f *fakeAutostart) SetEnabled(on bool) error {
 //
 // It does not run under -race: fyne.io/systray v1.12.2 races with itself when a host reads the
 // menu while it changes (GetLayout's refresh goroutine against GetLayout, and the IconPixmap
-// property against SetIcon), which the detector reports in one run in four to two in three. The
+// property against SetIcon), which the detector reported in 2 to 5 runs of 8. The
 // races are known upstream (fyne-io/systray#12; the fix, PR #16, is not merged). `make unit`
 // runs this test again without -race.
 func TestTrayOverDBus(t *testing.T) {
