@@ -230,6 +230,7 @@ func Run(opts Options) (err error) {
 	// Hand the start-up garbage back now, in one go, rather than letting the background
 	// scavenger trickle it out with wake-ups over the agent's first minutes.
 	debug.FreeOSMemory()
+	go trimAfterChanges(ctx, svc.Subscribe(), func() bool { return len(ring.Ringing()) > 0 }, trimQuiet, debug.FreeOSMemory)
 
 	<-ctx.Done()
 	_ = daemon.NotifyStopping()
