@@ -49,6 +49,11 @@ func New(socket string) *Client {
 	return &Client{socket: socket, http: &http.Client{Transport: tr, Timeout: 15 * time.Second}}
 }
 
+// CloseIdleConnections closes the connection kept alive after the last request, if any. A
+// client that stays around after its requests calls it when it goes quiet: otherwise the
+// agent wakes up 30 s later to time the connection out.
+func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
+
 // do sends a request and decodes a JSON answer into out (when not nil).
 func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
 	var rd io.Reader
