@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -23,6 +22,7 @@ import (
 	"alarmd/agent/logging"
 	"alarmd/agent/notifier"
 	"alarmd/agent/paths"
+	"alarmd/agent/quiet"
 	"alarmd/agent/ringer"
 	"alarmd/agent/server"
 	"alarmd/agent/service"
@@ -227,10 +227,9 @@ func Run(opts Options) (err error) {
 		log.Warn("sd_notify READY failed", "err", err)
 	}
 	log.Info("agent ready", "pid", pid, "version", opts.Version, "socket", p.SocketFile, "alarms", len(svc.List()))
-	// Hand the start-up garbage back now, in one go, rather than letting the background
-	// scavenger trickle it out with wake-ups over the agent's first minutes.
-	debug.FreeOSMemory()
-	go trimAfterChanges(ctx, svc.Subscribe(), func() bool { return len(ring.Ringing()) > 0 }, trimQuiet, debug.FreeOSMemory)
+	// A second after start-up, and after every later burst of changes, hand the garbage back
+	// and stop the runtime's timed collections (see agent/quiet).
+	go quiet.Keep(ctx, quiet.Options{Changes: svc.Subscribe(), Busy: func() bool { return len(ring.Ringing()) > 0 }})
 
 	<-ctx.Done()
 	_ = daemon.NotifyStopping()

@@ -1,0 +1,144 @@
+package quiet
+
+import (
+	"context"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// fakeRuntime records what a keeper does to the collector.
+type fakeRuntime struct {
+	mu      sync.Mutex
+	frees   int
+	percent int
+	limit   int64
+}
+
+func (f *fakeRuntime) keeper(o Options, pace bool) *keeper {
+	k := newKeeper(o, pace)
+	k.freeOSMemory = func() { f.mu.Lock(); f.frees++; f.mu.Unlock() }
+	k.setGCPercent = func(p int) int { f.mu.Lock(); defer f.mu.Unlock(); old := f.percent; f.percent = p; return old }
+	k.setMemoryLimit = func(l int64) int64 { f.mu.Lock(); defer f.mu.Unlock(); old := f.limit; f.limit = l; return old }
+	k.held = func() (uint64, uint64) { return 10 << 20, 3 << 20 }
+	return k
+}
+
+func (f *fakeRuntime) state() (frees, percent int, limit int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.frees, f.percent, f.limit
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestQuietAfterChangesStopAndLoudOnChange(t *testing.T) {
+	f := &fakeRuntime{percent: 100, limit: 1 << 62}
+	changes := make(chan struct{}, 1)
+	var busy atomic.Bool
+	k := f.keeper(Options{Changes: changes, Busy: busy.Load, After: 30 * time.Millisecond}, true)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { k.run(ctx); k.loud(); close(done) }()
+
+	// Quiet after the start: memory returned, GOGC off, limit = held + live + 4 MiB.
+	waitFor(t, "quiet", func() bool { _, p, _ := f.state(); return p == -1 })
+	if frees, _, limit := f.state(); frees != 1 || limit != (10<<20)+(3<<20)+(4<<20) {
+		t.Fatalf("frees %d, limit %d", frees, limit)
+	}
+	// A change restores GOGC and the old limit at once.
+	changes <- struct{}{}
+	waitFor(t, "loud", func() bool { _, p, _ := f.state(); return p == 100 })
+	if _, _, limit := f.state(); limit != 1<<62 {
+		t.Fatalf("limit %d after the change, want the old one", limit)
+	}
+	// While something rings the agent stays loud, however long it lasts.
+	busy.Store(true)
+	changes <- struct{}{}
+	time.Sleep(150 * time.Millisecond)
+	if frees, p, _ := f.state(); frees != 1 || p != 100 {
+		t.Fatalf("quiet while busy: frees %d, percent %d", frees, p)
+	}
+	busy.Store(false)
+	changes <- struct{}{}
+	waitFor(t, "quiet again", func() bool { _, p, _ := f.state(); return p == -1 })
+	cancel()
+	<-done
+	if _, p, limit := f.state(); p != 100 || limit != 1<<62 {
+		t.Fatalf("after the end: percent %d, limit %d; want them restored", p, limit)
+	}
+}
+
+func TestOnlyReturnsMemoryWhenTheUserSetGOGC(t *testing.T) {
+	f := &fakeRuntime{percent: 50, limit: 1 << 62}
+	k := f.keeper(Options{Changes: make(chan struct{}), Busy: func() bool { return false }, After: 10 * time.Millisecond}, false)
+	ctx, cancel := context.WithCancel(context.Background())
+	go k.run(ctx)
+	waitFor(t, "memory returned", func() bool { n, _, _ := f.state(); return n == 1 })
+	cancel()
+	if _, p, limit := f.state(); p != 50 || limit != 1<<62 {
+		t.Fatalf("collector changed: percent %d, limit %d", p, limit)
+	}
+}
+
+// TestRealCollectorUnderTheLimit runs Keep on this test binary's runtime: while quiet, garbage
+// is still collected at the limit and the heap stays under it; a change brings GOGC back.
+func TestRealCollectorUnderTheLimit(t *testing.T) {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		t.Skip("GOGC or GOMEMLIMIT is set: Keep leaves the collector alone (TestOnlyReturnsMemoryWhenTheUserSetGOGC)")
+	}
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	changes := make(chan struct{}, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		Keep(ctx, Options{Changes: changes, Busy: func() bool { return false }, After: 20 * time.Millisecond})
+		close(done)
+	}()
+	waitFor(t, "GOGC off", func() bool {
+		p := debug.SetGCPercent(-1)
+		debug.SetGCPercent(p)
+		return p == -1
+	})
+	limit := debug.SetMemoryLimit(-1)
+	if limit <= 0 || limit > 1<<40 {
+		t.Fatalf("memory limit %d while quiet", limit)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var sink []byte
+	for range 200 { // 200 MiB of garbage, far over the limit
+		sink = make([]byte, 1<<20)
+		sink[0] = 1
+	}
+	_ = sink
+	runtime.ReadMemStats(&after)
+	if after.NumGC == before.NumGC {
+		t.Fatalf("no collection for 200 MiB of garbage under a %d-byte limit", limit)
+	}
+	if after.HeapSys-after.HeapReleased > uint64(limit)+(16<<20) {
+		t.Errorf("heap held %d bytes over a %d-byte limit", after.HeapSys-after.HeapReleased, limit)
+	}
+	changes <- struct{}{}
+	waitFor(t, "GOGC back", func() bool {
+		p := debug.SetGCPercent(100)
+		debug.SetGCPercent(p)
+		return p == 100
+	})
+	cancel()
+	<-done
+}
