@@ -176,6 +176,13 @@ func Run(opts Options) (err error) {
 		return err
 	}
 	srv := server.New(svc, log, cancel)
+	requests := make(chan struct{}, 1)
+	srv.OnActivity(func() {
+		select {
+		case requests <- struct{}{}:
+		default:
+		}
+	})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -229,7 +236,7 @@ func Run(opts Options) (err error) {
 	log.Info("agent ready", "pid", pid, "version", opts.Version, "socket", p.SocketFile, "alarms", len(svc.List()))
 	// A second after start-up, and after every later burst of changes, hand the garbage back
 	// and stop the runtime's timed collections (see agent/quiet).
-	go quiet.Keep(ctx, quiet.Options{Changes: svc.Subscribe(), Busy: func() bool { return len(ring.Ringing()) > 0 }})
+	go quiet.Keep(ctx, quiet.Options{Changes: svc.Subscribe(), Activity: requests, Busy: func() bool { return len(ring.Ringing()) > 0 }})
 
 	<-ctx.Done()
 	_ = daemon.NotifyStopping()

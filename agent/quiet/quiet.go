@@ -9,7 +9,8 @@
 // memory to the system and switches the collector from GOGC to a memory limit: GOGC off, the
 // limit at what the runtime holds now plus as much again as the live heap (the heap goal GOGC=100
 // would set) plus some headroom. Memory that grows past it is still collected; only the timed
-// collections stop. The next change restores GOGC until the agent is quiet again. If the user
+// collections stop. The next change or control request restores GOGC until the agent is quiet
+// again. If the user
 // set GOGC or GOMEMLIMIT, Keep leaves the collector alone and only returns memory.
 package quiet
 
@@ -26,6 +27,10 @@ import (
 type Options struct {
 	// Changes receives a value after every change to the alarms or the ringing state.
 	Changes <-chan struct{}
+	// Activity receives a value for other work, such as a control request: a `list` of
+	// 10 000 alarms allocates tens of MB, which under the memory limit would mean one
+	// collection (and returned pages faulted back in) after another. May be nil.
+	Activity <-chan struct{}
 	// Busy reports whether something rings; the agent is not quiet while it does (and returning
 	// memory while mixing could stall the sound).
 	Busy func() bool
@@ -75,6 +80,9 @@ func (k *keeper) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-k.o.Changes:
+			k.loud()
+			timer.Reset(k.o.After)
+		case <-k.o.Activity:
 			k.loud()
 			timer.Reset(k.o.After)
 		case <-timer.C:

@@ -49,7 +49,8 @@ func TestQuietAfterChangesStopAndLoudOnChange(t *testing.T) {
 	f := &fakeRuntime{percent: 100, limit: 1 << 62}
 	changes := make(chan struct{}, 1)
 	var busy atomic.Bool
-	k := f.keeper(Options{Changes: changes, Busy: busy.Load, After: 30 * time.Millisecond}, true)
+	activity := make(chan struct{}, 1)
+	k := f.keeper(Options{Changes: changes, Activity: activity, Busy: busy.Load, After: 30 * time.Millisecond}, true)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { k.run(ctx); k.loud(); close(done) }()
@@ -65,11 +66,15 @@ func TestQuietAfterChangesStopAndLoudOnChange(t *testing.T) {
 	if _, _, limit := f.state(); limit != 1<<62 {
 		t.Fatalf("limit %d after the change, want the old one", limit)
 	}
+	// So does a control request, and the agent is quiet again after it.
+	waitFor(t, "quiet after the change", func() bool { _, p, _ := f.state(); return p == -1 })
+	activity <- struct{}{}
+	waitFor(t, "loud for a request", func() bool { _, p, _ := f.state(); return p == 100 })
 	// While something rings the agent stays loud, however long it lasts.
 	busy.Store(true)
 	changes <- struct{}{}
 	time.Sleep(150 * time.Millisecond)
-	if frees, p, _ := f.state(); frees != 1 || p != 100 {
+	if frees, p, _ := f.state(); frees != 2 || p != 100 {
 		t.Fatalf("quiet while busy: frees %d, percent %d", frees, p)
 	}
 	busy.Store(false)

@@ -94,6 +94,15 @@ type route struct {
 	methods map[string]func(w http.ResponseWriter, r *http.Request)
 }
 
+// OnActivity makes f run whenever a connection starts a request. Call it before Serve.
+func (s *Server) OnActivity(f func()) {
+	s.http.ConnState = func(_ net.Conn, state http.ConnState) {
+		if state == http.StateActive {
+			f()
+		}
+	}
+}
+
 // Handler is the API's http.Handler (exported for tests).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()

@@ -24,6 +24,12 @@ import (
 
 // serve starts a real server on a real unix socket, backed by a real service and store.
 func serve(t *testing.T) (*Server, string, *atomic.Int32) {
+	srv, sock, quits, _ := serveCounting(t)
+	return srv, sock, quits
+}
+
+// serveCounting is serve that also counts the requests OnActivity reports.
+func serveCounting(t *testing.T) (srv *Server, sock string, quits, requests *atomic.Int32) {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := store.Open(filepath.Join(dir, "alarms.json"))
@@ -33,16 +39,17 @@ func serve(t *testing.T) (*Server, string, *atomic.Int32) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	clk := clock.NewFake(time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC), time.UTC)
 	svc := service.New(service.Options{Store: st, Clock: clk, Ringer: ringer.New(ringer.Options{Log: log}), Log: log})
-	quits := new(atomic.Int32)
-	srv := New(svc, log, func() { quits.Add(1) })
-	sock := filepath.Join(dir, "alarmd.sock")
+	quits, requests = new(atomic.Int32), new(atomic.Int32)
+	srv = New(svc, log, func() { quits.Add(1) })
+	srv.OnActivity(func() { requests.Add(1) })
+	sock = filepath.Join(dir, "alarmd.sock")
 	ln, err := Listen(sock)
 	if err != nil {
 		t.Fatal(err)
 	}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
-	return srv, sock, quits
+	return srv, sock, quits, requests
 }
 
 // raw sends one request on the socket and returns status and error message.
@@ -164,6 +171,19 @@ func TestClientRoundTrip(t *testing.T) {
 	}
 	if quits.Load() != 1 {
 		t.Fatalf("stop did not call quit")
+	}
+}
+
+func TestOnActivitySeesEveryRequest(t *testing.T) {
+	_, sock, _, requests := serveCounting(t)
+	c := client.New(sock)
+	for range 3 {
+		if _, err := c.List(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := requests.Load(); got != 3 {
+		t.Fatalf("OnActivity ran %d times for 3 requests on one connection", got)
 	}
 }
 

@@ -81,7 +81,28 @@ func measureIdle(t *testing.T, pid int, d time.Duration) idleFigures {
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(d)
+	// Sample once a second too, so the log says when the agent woke and which thread did:
+	// a single burst (one event) reads differently from a steady tick.
+	prev, threads := a.csw, threadSwitches(pid)
+	for start := time.Now(); time.Since(start) < d; {
+		time.Sleep(min(time.Second, d-time.Since(start)))
+		s, err := sampleProc(pid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.csw != prev {
+			now := threadSwitches(pid)
+			var who []string
+			for tid, n := range now {
+				if n != threads[tid] {
+					who = append(who, fmt.Sprintf("%s+%d", tid, n-threads[tid]))
+				}
+			}
+			slices.Sort(who)
+			t.Logf("idle: woke at +%.0f s: %d context switches (threads %s)", time.Since(start).Seconds(), s.csw-prev, strings.Join(who, " "))
+			prev, threads = s.csw, now
+		}
+	}
 	b, err := sampleProc(pid)
 	if err != nil {
 		t.Fatal(err)
