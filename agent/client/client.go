@@ -51,7 +51,7 @@ func New(socket string) *Client {
 
 // CloseIdleConnections closes the connection kept alive after the last request, if any. A
 // client that stays around after its requests calls it when it goes quiet: otherwise the
-// agent wakes up 30 s later to time the connection out.
+// agent wakes up 5 s later to time the connection out.
 func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
 
 // do sends a request and decodes a JSON answer into out (when not nil).

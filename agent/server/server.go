@@ -50,10 +50,14 @@ func New(svc Service, log *slog.Logger, quit func()) *Server {
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      10 * time.Second,
-		IdleTimeout:       30 * time.Second,
-		MaxHeaderBytes:    16 << 10,
-		ConnContext:       withPeer,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+		// The CLI sends one request per connection; a short idle timeout also means the
+		// deadline a finished connection leaves in Go's timer heap (a stopped timer still
+		// wakes the runtime once when it would have fired) comes due while the agent is
+		// still winding down from the request rather than half a minute into idle.
+		IdleTimeout:    5 * time.Second,
+		MaxHeaderBytes: 16 << 10,
+		ConnContext:    withPeer,
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
 	return s
 }
