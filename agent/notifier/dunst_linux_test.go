@@ -1,7 +1,6 @@
 package notifier
 
 import (
-	"bufio"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +10,8 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"alarmd/agent/internal/testbus"
 )
 
 // startProcess starts a helper program that is killed (and reaped) at the end of the
@@ -33,34 +34,6 @@ func startProcess(t *testing.T, env []string, extra []*os.File, name string, arg
 			t.Logf("%s output:\n%s", name, out.String())
 		}
 	})
-}
-
-// startXvfb starts a private X server and returns its DISPLAY; Xvfb picks a free
-// display number itself and writes it to fd 3 once it accepts connections.
-func startXvfb(t *testing.T) string {
-	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	startProcess(t, nil, []*os.File{w}, "Xvfb", "-displayfd", "3", "-screen", "0", "640x480x24", "-nolisten", "tcp", "-noreset")
-	w.Close()
-	line := make(chan string, 1)
-	go func() {
-		s, _ := bufio.NewReader(r).ReadString('\n')
-		line <- strings.TrimSpace(s)
-	}()
-	select {
-	case d := <-line:
-		if d == "" {
-			t.Fatal("Xvfb exited without a display number")
-		}
-		return ":" + d
-	case <-time.After(waitTimeout):
-		t.Fatal("Xvfb did not report a display")
-		return ""
-	}
 }
 
 // waitForOwner waits until name has an owner on the bus, watching NameOwnerChanged
@@ -100,7 +73,7 @@ func TestRealDunst(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
-	display := startXvfb(t)
+	display := testbus.StartXvfb(t)
 	bus := startBus(t, dir)
 	rc := filepath.Join(dir, "dunstrc")
 	err := os.WriteFile(rc, []byte(`[global]

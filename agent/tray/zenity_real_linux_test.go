@@ -1,15 +1,14 @@
 package tray
 
 import (
-	"bufio"
 	"context"
 	"log/slog"
-	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"alarmd/agent/internal/testbus"
 )
 
 // TestRealZenityUnderXvfb runs the New alarm… flow with the real zenity on a private X server
@@ -21,7 +20,7 @@ func TestRealZenityUnderXvfb(t *testing.T) {
 			t.Skipf("%s not installed (make test installs it)", tool)
 		}
 	}
-	t.Setenv("DISPLAY", startX(t))
+	t.Setenv("DISPLAY", testbus.StartXvfb(t))
 	t.Setenv("NO_AT_BRIDGE", "1")
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "disabled:") // GTK must not look for (or launch) a bus
 
@@ -94,37 +93,4 @@ func TestRealZenityUnderXvfb(t *testing.T) {
 	if len(c.added) != 0 {
 		t.Errorf("Escape added %+v", c.added)
 	}
-}
-
-// startX starts a private Xvfb and returns its DISPLAY.
-func startX(t *testing.T) string {
-	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "800x600x24", "-nolisten", "tcp", "-noreset")
-	cmd.ExtraFiles = []*os.File{w}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("Xvfb: %v", err)
-	}
-	w.Close()
-	var once sync.Once
-	t.Cleanup(func() { once.Do(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }) })
-	line := make(chan string, 1)
-	go func() {
-		s, _ := bufio.NewReader(r).ReadString('\n')
-		line <- strings.TrimSpace(s)
-	}()
-	select {
-	case d := <-line:
-		if d == "" {
-			t.Fatal("Xvfb exited without a display number")
-		}
-		return ":" + d
-	case <-time.After(10 * time.Second):
-		t.Fatal("Xvfb did not report a display")
-	}
-	return ""
 }
