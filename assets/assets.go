@@ -17,7 +17,7 @@ var files embed.FS
 // State is a tray icon state.
 type State string
 
-// The tray icon states (SPEC §10).
+// The tray icon states (DESIGN §10).
 const (
 	Set     State = "set"     // alarms set
 	None    State = "none"    // no alarms

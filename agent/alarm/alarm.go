@@ -15,7 +15,7 @@ import (
 	"alarmd/agent/when"
 )
 
-// Defaults for the per-alarm options (SPEC §5, §7).
+// Defaults for the per-alarm options (DESIGN §5, §7).
 const (
 	DefaultSnooze = 10 * time.Minute
 	DefaultRing   = 5 * time.Minute
@@ -23,7 +23,7 @@ const (
 	DefaultFade   = 10 * time.Second
 	DefaultVolume = 100
 
-	// MaxLabel is the longest label accepted, in characters (SPEC §8).
+	// MaxLabel is the longest label accepted, in characters (DESIGN §8).
 	MaxLabel = 200
 )
 
@@ -116,7 +116,7 @@ func (a *Alarm) NextRing(loc *time.Location) (at time.Time, occurrence when.Wall
 	}
 }
 
-// ValidateLabel checks a label against SPEC §8: at most MaxLabel characters, valid UTF-8, no
+// ValidateLabel checks a label against DESIGN §8: at most MaxLabel characters, valid UTF-8, no
 // control characters. The error names what was wrong.
 func ValidateLabel(label string) error {
 	if !utf8.ValidString(label) {

@@ -1,4 +1,4 @@
-// Package api holds the JSON shapes of the control API (SPEC §8) shared by the agent's server and
+// Package api holds the JSON shapes of the control API (DESIGN §8) shared by the agent's server and
 // the command-line client, so the two cannot drift apart.
 package api
 

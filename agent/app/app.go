@@ -109,7 +109,7 @@ func Run(opts Options) (err error) {
 	}
 	desktopLog := log
 	if !tray.EnsureBusAddress() {
-		// One line for the whole desktop side (SPEC §10); the notifier and the tray would each
+		// One line for the whole desktop side (DESIGN §10); the notifier and the tray would each
 		// say the same thing again.
 		log.Warn("no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset and there is no $XDG_RUNTIME_DIR/bus): no notifications and no tray icon; alarms still ring with sound")
 		desktopLog = slog.New(minLevel{log.Handler(), slog.LevelError})

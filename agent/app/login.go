@@ -8,7 +8,7 @@ import (
 	"alarmd/agent/autostart"
 )
 
-// loginItem backs the tray's "Start at login" checkbox with the autostart entries of SPEC §9:
+// loginItem backs the tray's "Start at login" checkbox with the autostart entries of DESIGN §9:
 // checked when an entry that starts this binary is active; ticking it writes the platform's
 // default kind (keeping a systemd unit if that is what the user chose), unticking removes it.
 type loginItem struct{ m *autostart.Manager }

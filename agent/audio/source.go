@@ -1,4 +1,4 @@
-// Package audio plays alarm sounds (SPEC §5): it resolves what `--sound`
+// Package audio plays alarm sounds (DESIGN §5): it resolves what `--sound`
 // names, checks that a file decodes, lists the available sounds, and mixes
 // any number of looping, fading-in alarm sounds through one speaker that is
 // opened once per process and suspended whenever nothing plays.

@@ -18,7 +18,7 @@ import (
 // process, so TestSpeakerHeadless is the only test in this process that
 // opens it, and the no-device case runs in a child process.
 
-// headlessSink describes the ALSA file sink of shared/headless-desktop.sh.
+// headlessSink describes the ALSA file sink of scripts/headless-session.sh.
 type headlessSink struct {
 	path     string
 	channels int
@@ -29,7 +29,7 @@ func headless(t *testing.T) headlessSink {
 	t.Helper()
 	path := os.Getenv("HEADLESS_AUDIO_FILE")
 	if os.Getenv("ALSA_CONFIG_PATH") == "" || path == "" {
-		t.Skip("needs the headless session of shared/headless-desktop.sh (ALSA_CONFIG_PATH and HEADLESS_AUDIO_FILE)")
+		t.Skip("needs the headless session of scripts/headless-session.sh (ALSA_CONFIG_PATH and HEADLESS_AUDIO_FILE)")
 	}
 	rate, channels := 44100, 2
 	fields := strings.Fields(os.Getenv("HEADLESS_AUDIO_SOX")) // e.g. -t raw -r 44100 -e signed -b 16 -c 2

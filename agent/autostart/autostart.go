@@ -1,4 +1,4 @@
-// Package autostart starts alarmd at login (SPEC §9): an XDG autostart entry or a systemd user
+// Package autostart starts alarmd at login (DESIGN §9): an XDG autostart entry or a systemd user
 // unit on Linux, a LaunchAgent on macOS, the HKCU Run value on Windows.
 //
 // Each mechanism is a backend that can write its entry, remove it and read it back. A Manager

@@ -1,4 +1,4 @@
-// Package cli is alarmd's command line (SPEC §3): it parses arguments, talks to the agent through
+// Package cli is alarmd's command line (DESIGN §3): it parses arguments, talks to the agent through
 // the control API client, and turns every outcome into one line and an exit code. It holds no
 // alarm logic of its own beyond splitting WHEN from the label.
 package cli
@@ -24,7 +24,7 @@ import (
 // from the module's build information.
 var Version = ""
 
-// Exit codes (SPEC §3).
+// Exit codes (DESIGN §3).
 const (
 	ExitOK         = 0
 	ExitFailure    = 1

@@ -1,4 +1,4 @@
-// Package clock is the scheduler's view of wall-clock time (SPEC §7).
+// Package clock is the scheduler's view of wall-clock time (DESIGN §7).
 //
 // Alarms are wall-clock instants, so waiting for them with Go's monotonic
 // timers is wrong twice over: a monotonic sleep does not advance while the

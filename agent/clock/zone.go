@@ -35,7 +35,7 @@ func (c zoneConfig) watchedNames() []string {
 }
 
 // zoneSource re-reads the local zone the way Go's time package does at
-// start (SPEC §7), but on every call, with a cache that makes the common
+// start (DESIGN §7), but on every call, with a cache that makes the common
 // case a single stat:
 //   - $TZ set: "" is UTC; a leading ":" is dropped; an absolute path is a
 //     zone file; "UTC" is UTC; anything else is a zone name. A zone that

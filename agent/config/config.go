@@ -1,4 +1,4 @@
-// Package config reads the optional config.toml (SPEC §2). A missing file means defaults; a file
+// Package config reads the optional config.toml (DESIGN §2). A missing file means defaults; a file
 // with mistakes still yields a usable config plus warnings, because an alarm clock that refuses
 // to start over a typo would miss the alarms it exists for.
 package config

@@ -1,5 +1,5 @@
 // Package daemon turns `alarmd start` into a detached background agent and keeps the agent a
-// single instance (SPEC §6).
+// single instance (DESIGN §6).
 //
 // Go cannot fork, so the classic double fork is done with two re-executions of the binary:
 //

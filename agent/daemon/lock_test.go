@@ -101,7 +101,7 @@ func TestAcquireLockTightensModeAndReplacesStalePID(t *testing.T) {
 	assertMode0600(t, path)
 }
 
-// TestAcquireLockAnotherProcessThenTakeover is the kill -9 story of SPEC §6.
+// TestAcquireLockAnotherProcessThenTakeover is the kill -9 story of DESIGN §6.
 func TestAcquireLockAnotherProcessThenTakeover(t *testing.T) {
 	path := pidfileIn(t)
 	locker := exec.Command(mustExecutable())

@@ -1,4 +1,4 @@
-// Package doctor is `alarmd doctor` (SPEC §10): it looks at everything alarmd depends on —
+// Package doctor is `alarmd doctor` (DESIGN §10): it looks at everything alarmd depends on —
 // the session bus, the notification server, the tray host, the audio device, the dialog
 // program, the autostart entry, the running agent and its lock, the alarms file and the time
 // zone — and says for each whether it is ok, worth a warning, or a failure.

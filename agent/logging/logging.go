@@ -1,5 +1,5 @@
 // Package logging builds the agent's slog logger: a size-rotated private file in daemon mode
-// (SPEC §2: rotated at 1 MiB, 3 kept, mode 0600), text on stderr in the foreground, without
+// (DESIGN §2: rotated at 1 MiB, 3 kept, mode 0600), text on stderr in the foreground, without
 // timestamps when stderr is the systemd journal (which stamps every line itself).
 package logging
 

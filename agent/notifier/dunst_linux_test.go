@@ -65,7 +65,7 @@ func waitForOwner(t *testing.T, bus *testBus, name string, start func()) {
 }
 
 // TestRealDunst runs against dunst, pressing its button and closing it the way a user
-// would (HEADLESS-DESKTOP.md, "Notifications").
+// would (scripts/headless-session.sh).
 func TestRealDunst(t *testing.T) {
 	for _, prog := range []string{"dunst", "dunstctl", "dbus-send", "Xvfb", "dbus-daemon"} {
 		if _, err := exec.LookPath(prog); err != nil {

@@ -1,5 +1,5 @@
 // Package notifier shows desktop notifications for ringing alarms and reports what the
-// user did with them (SPEC §5, §1).
+// user did with them (DESIGN §5, §1).
 //
 // On Linux it speaks org.freedesktop.Notifications through github.com/esiqveland/notify's
 // hint encoders on its own private session-bus connection: the tray owns the shared
@@ -84,7 +84,7 @@ type Event struct {
 // Reasons carried by NotificationClosed, from the Desktop Notifications Specification.
 const (
 	ReasonExpired   uint32 = 1 // the expire timeout passed
-	ReasonDismissed uint32 = 2 // the user dismissed it (SPEC §5: counts as Stop)
+	ReasonDismissed uint32 = 2 // the user dismissed it (DESIGN §5: counts as Stop)
 	ReasonClosed    uint32 = 3 // closed by CloseNotification
 	ReasonUndefined uint32 = 4
 )

@@ -315,7 +315,7 @@ func (n *Notifier) ready() (*dbus.Conn, *serverState, error) {
 
 // sessionBusAddress returns the session bus address to dial: DBUS_SESSION_BUS_ADDRESS,
 // else $XDG_RUNTIME_DIR/bus when that socket exists. It never falls back to godbus's
-// autolaunch, which would spawn dbus-launch and a stray bus (HEADLESS-DESKTOP.md).
+// autolaunch, which would spawn dbus-launch and a stray bus (see scripts/headless-session.sh).
 func sessionBusAddress() (string, error) {
 	if addr := os.Getenv("DBUS_SESSION_BUS_ADDRESS"); addr != "" && addr != "autolaunch:" {
 		return addr, nil

@@ -1,4 +1,4 @@
-// Package paths is the one place that knows where alarmd keeps its files (SPEC §2).
+// Package paths is the one place that knows where alarmd keeps its files (DESIGN §2).
 //
 // Every path derives from the XDG base-directory variables, so tests and users can move the
 // whole installation by setting them. Resolve only computes; the Ensure methods create the
@@ -51,7 +51,7 @@ var xdgMu sync.Mutex
 // adrg/xdg's platform defaults (~/.local/share, ~/Library/Application Support, %LOCALAPPDATA%)
 // and its rule that a relative value is invalid and falls back to the default. The runtime
 // directory is the exception: adrg/xdg substitutes a guess (/run/user/UID) when
-// XDG_RUNTIME_DIR is unset, but SPEC §2 wants StateDir/run then, so that variable is inspected
+// XDG_RUNTIME_DIR is unset, but DESIGN §2 wants StateDir/run then, so that variable is inspected
 // here as well.
 func Resolve() (Paths, error) {
 	xdgMu.Lock()

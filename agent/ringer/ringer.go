@@ -1,4 +1,4 @@
-// Package ringer carries out the ringing of due alarms (SPEC §5): one notification per alarm,
+// Package ringer carries out the ringing of due alarms (DESIGN §5): one notification per alarm,
 // replaced in place as the alarm goes from ringing to snoozed to not acknowledged, its sound
 // looping until the user stops or snoozes it or the ring time runs out.
 //
@@ -280,7 +280,7 @@ func (r *Ringer) Problems() (notify, sound string) {
 	return notify, r.soundErr
 }
 
-// ShowMissed shows the one summary notification for alarms that were missed (SPEC §7).
+// ShowMissed shows the one summary notification for alarms that were missed (DESIGN §7).
 func (r *Ringer) ShowMissed(lines []string) {
 	if r.notifier == nil || len(lines) == 0 {
 		return
@@ -409,7 +409,7 @@ func (r *Ringer) watchEvents() {
 			if st.notif == ev.ID {
 				st.notif = 0 // already gone; do not close it again
 			}
-			// Closing a ringing alarm's notification by hand counts as Stop (SPEC §5). Closing
+			// Closing a ringing alarm's notification by hand counts as Stop (DESIGN §5). Closing
 			// the "snoozed" bubble, or the close some servers send right after a button press,
 			// does not: the snooze stands.
 			stop := st.ringing && time.Since(st.acted) > 2*time.Second
@@ -425,7 +425,7 @@ func (r *Ringer) watchEvents() {
 }
 
 // noteNotifyError and noteSoundError keep the reason for status. They log at debug level only:
-// the notifier and the player each log their own one line when they become unavailable (SPEC
+// the notifier and the player each log their own one line when they become unavailable (DESIGN
 // §5: one log line), and a second line per ring would repeat it.
 func (r *Ringer) noteNotifyError(err error) {
 	msg := err.Error()

@@ -1,5 +1,5 @@
 // Package scheduler decides, without any I/O, which alarms ring now, which were missed, and when
-// the next one is due (SPEC §7). The agent feeds it the stored alarms, the current instant and the
+// the next one is due (DESIGN §7). The agent feeds it the stored alarms, the current instant and the
 // current zone; it answers with a Plan the agent carries out. Keeping this pure lets tests jump the
 // clock forward and back, suspend for days or cross DST changes without sleeping.
 package scheduler

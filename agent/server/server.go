@@ -1,4 +1,4 @@
-// Package server is the agent's side of the control API (SPEC §8): HTTP/1.1 and JSON on a unix
+// Package server is the agent's side of the control API (DESIGN §8): HTTP/1.1 and JSON on a unix
 // socket that only the agent's own user may use. It translates requests into service operations
 // and nothing else.
 package server
@@ -138,7 +138,7 @@ func (s *Server) Handler() http.Handler {
 	return s.guard(mux)
 }
 
-// guard enforces SPEC §8's rejections before any handler runs.
+// guard enforces DESIGN §8's rejections before any handler runs.
 func (s *Server) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if uid, ok := peerFrom(r.Context()); ok && uid != s.uid {

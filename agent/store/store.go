@@ -1,4 +1,4 @@
-// Package store keeps the alarms file, alarms.json (SPEC §11).
+// Package store keeps the alarms file, alarms.json (DESIGN §11).
 //
 // The file is the source of truth: every change is written to disk atomically before it becomes
 // visible in memory, so the agent never shows (or rings) a state it has not saved. A file that

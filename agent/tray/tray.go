@@ -1,4 +1,4 @@
-// Package tray is the agent's face in the panel (SPEC §10): a StatusNotifierItem icon whose
+// Package tray is the agent's face in the panel (DESIGN §10): a StatusNotifierItem icon whose
 // picture and tooltip follow the alarms' state, and a menu to stop or snooze a ringing alarm,
 // set a new alarm or a quick timer, switch alarms on and off, pause everything, toggle start at
 // login, and quit.

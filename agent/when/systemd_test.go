@@ -13,7 +13,7 @@ import (
 )
 
 // TestAgreesWithSystemdCalendar checks daily, weekday and day-list rules
-// against `systemd-analyze calendar` around DST transitions (SPEC §4): the
+// against `systemd-analyze calendar` around DST transitions (DESIGN §4): the
 // rings must be the same instants, except that systemd skips a time that
 // falls in a spring-forward gap where we ring it shifted.
 func TestAgreesWithSystemdCalendar(t *testing.T) {

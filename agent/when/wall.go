@@ -129,7 +129,7 @@ func (w *Wall) UnmarshalText(b []byte) error {
 // ±26 h. Any transition that can affect a wall time lies in this window.
 const zoneWindow = 26 * 60 * 60
 
-// In resolves w in loc (SPEC §4 DST). A time inside a spring-forward gap
+// In resolves w in loc (DESIGN §4 DST). A time inside a spring-forward gap
 // moves forward by the gap length (02:30 -> 03:30 in Europe/Berlin; 02:15 ->
 // 02:45 on Lord Howe's 30-minute gap). An ambiguous time (fall back)
 // resolves to its first occurrence, the earlier instant. A nil loc means UTC.

@@ -1,5 +1,5 @@
 // Package when reads alarm time expressions (WHEN) and repeat rules, and
-// computes when an alarm rings next (SPEC §4).
+// computes when an alarm rings next (DESIGN §4).
 //
 // It is pure logic: no I/O, and it never reads the clock. The current time is
 // always passed in, so callers (the scheduler, the CLI, tests) decide what

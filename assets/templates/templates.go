@@ -1,5 +1,5 @@
 // Package templates holds the files alarmd writes for login integration and installation
-// (SPEC §9) as embedded text/templates: the XDG autostart entry, the launcher .desktop that
+// (DESIGN §9) as embedded text/templates: the XDG autostart entry, the launcher .desktop that
 // `make install` puts in the menu, the systemd user unit and the macOS LaunchAgent plist.
 //
 // Each format has its own rules for putting a path on a command line (the Desktop Entry

@@ -200,7 +200,7 @@ func waitQuiet(path string, d, limit time.Duration) bool {
 // idleSettle is how long the agent is left alone before an idle measurement.
 const idleSettle = 15 * time.Second
 
-// TestBenchmark measures the agent as SPEC and issue 6 ask and writes docs/PERFORMANCE.md. It
+// TestBenchmark measures the agent as DESIGN and issue 6 ask and writes docs/PERFORMANCE.md. It
 // reports; a missed goal is marked ✗, not failed. Run it with `make bench` (ALARMD_BENCH=1).
 func TestBenchmark(t *testing.T) {
 	if os.Getenv("ALARMD_BENCH") != "1" {

@@ -100,7 +100,7 @@ func (a *agentEnv) inMountNS(setup string, args ...string) result {
 type faultRow struct{ name, expected, observed string }
 
 // TestFaults starts the agent in broken surroundings, each case with its own agent, and checks
-// the degradation SPEC asks for: alarms still ring, one log line says why, status reports it,
+// the degradation DESIGN §10 asks for: alarms still ring, one log line says why, status reports it,
 // nothing is lost.
 func TestFaults(t *testing.T) {
 	var rows []faultRow
@@ -110,7 +110,7 @@ func TestFaults(t *testing.T) {
 	oneLine := func(t *testing.T, a *agentEnv, what, re string) string {
 		n := a.logLines(re)
 		if n != 1 {
-			t.Errorf("%s: %d log lines match %s, want exactly one (SPEC: logs one line)\nlog:\n%s", what, n, re, a.log())
+			t.Errorf("%s: %d log lines match %s, want exactly one (DESIGN §5: logs one line)\nlog:\n%s", what, n, re, a.log())
 		}
 		return fmt.Sprintf("%d log line(s) matching /%s/", n, re)
 	}
@@ -201,7 +201,7 @@ func TestFaults(t *testing.T) {
 		if !rang || !shown {
 			t.Errorf("rang %v, notification shown %v", rang, shown)
 		}
-		row("no display (DISPLAY unset)", "rings; one log line (SPEC §10)",
+		row("no display (DISPLAY unset)", "rings; one log line (DESIGN §10)",
 			fmt.Sprintf("rang=%v notified=%v; %s", rang, shown, oneLine(t, a, "no display", `msg="[^"]*(?i:display)`)))
 	})
 
@@ -215,7 +215,7 @@ func TestFaults(t *testing.T) {
 		if !rang {
 			t.Errorf("alarms did not ring")
 		}
-		row("no session bus", "rings (sound); status says why; one log line (SPEC §10)",
+		row("no session bus", "rings (sound); status says why; one log line (DESIGN §10)",
 			fmt.Sprintf("rang=%v; status tray %q, notifications %q; %s", rang, st.Tray, st.Notifications, oneLine(t, a, "no session bus", `msg="[^"]*(?i:session bus)`)))
 	})
 
