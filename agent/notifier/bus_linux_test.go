@@ -47,6 +47,10 @@ type fakeServer struct {
 	// closeAtOnce makes Notify send NotificationClosed(id, expired) before its reply,
 	// as a server may for a notification that expires immediately.
 	closeAtOnce bool
+	// slowSummary and slowFor make Notify answer a notification with that summary only
+	// after slowFor, as a hung or stopped daemon does once it resumes.
+	slowSummary string
+	slowFor     time.Duration
 
 	mu     sync.Mutex
 	nextID uint32
@@ -96,6 +100,9 @@ func (f *fakeServer) Notify(sender dbus.Sender, appName string, replacesID uint3
 	}
 	if f.closeAtOnce {
 		f.emitTo(string(sender), "NotificationClosed", id, ReasonExpired)
+	}
+	if summary == f.slowSummary && f.slowFor > 0 {
+		time.Sleep(f.slowFor)
 	}
 	f.calls <- notifyCall{string(sender), appName, replacesID, appIcon, summary, body, actions, hints, expire, id}
 	return id, nil

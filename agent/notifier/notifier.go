@@ -108,6 +108,10 @@ const eventBuffer = 16
 // stall the ringing path indefinitely.
 const defaultCallTimeout = 5 * time.Second
 
+// defaultReplyTimeout is how long Notify and CloseNotification keep waiting for a server
+// that missed defaultCallTimeout (see Notifier.replyTimeout on Linux).
+const defaultReplyTimeout = 5 * time.Minute
+
 // ServerInformation is the answer to GetServerInformation.
 type ServerInformation struct {
 	Name, Vendor, Version, Spec string

@@ -47,18 +47,24 @@ const (
 
 // Notifier shows notifications on the freedesktop notification server and delivers the
 // server's ActionInvoked/NotificationClosed signals for them. It is safe for concurrent use.
+//
+// No lock is held across a bus call: calls from several goroutines go out side by side on
+// the one connection, so a server that is slow to answer one notification (a hung or
+// stopped daemon) delays that caller only (DESIGN §5).
 type Notifier struct {
 	logger      *slog.Logger
 	appName     string
 	events      chan Event
 	callTimeout time.Duration
+	// replyTimeout bounds how long Notify and CloseNotification wait for a server that
+	// has not answered within callTimeout: it is then reported as not responding, but a
+	// stopped daemon that resumes still shows (or closes) what it was asked to, and the
+	// caller learns the id it needs to replace or close the notification later.
+	replyTimeout time.Duration
 
-	// opMu serialises everything that talks to the bus on the caller's behalf (connect,
-	// probe, Notify, Close). It is held across bus calls, so the signal loop takes it
-	// only as a barrier (see deliver) and Close releases it before waiting for the loop.
-	opMu sync.Mutex
-	// iconKey/iconHint cache the last decoded icon: an alarm shows the same PNG every
-	// time, and decoding it on each Show would eat into the due→Notify budget.
+	// iconMu guards iconKey/iconHint, the last decoded icon: an alarm shows the same PNG
+	// every time, and decoding it on each Show would eat into the due→Notify budget.
+	iconMu   sync.Mutex
 	iconKey  []byte
 	iconHint *dbus.Variant
 
@@ -73,8 +79,22 @@ type Notifier struct {
 	problemErr error               // the latest error behind problem, wrapping a sentinel
 	available  bool                // the server was reported available and has not failed since
 	ours       map[uint32]struct{} // ids shown through this Notifier and not yet closed
+	// connecting, when set, is the connection attempt under way; others wait for its result
+	// instead of dialling and probing a second time.
+	connecting *attempt
+	// inflight holds a channel per Notify call awaiting its reply, closed when it ends.
+	inflight map[uint64]chan struct{}
+	callSeq  uint64
 
 	wg sync.WaitGroup // signal loops
+}
+
+// attempt is one connection attempt (dial and probe); done is closed when its result is set.
+type attempt struct {
+	done chan struct{}
+	conn *dbus.Conn
+	srv  *serverState
+	err  error
 }
 
 // serverState is what was learnt from the server when it was last probed.
@@ -90,11 +110,13 @@ func New(logger *slog.Logger, appName string) *Notifier {
 		logger = slog.Default()
 	}
 	return &Notifier{
-		logger:      logger.With("component", "notifier"),
-		appName:     appName,
-		events:      make(chan Event, eventBuffer),
-		callTimeout: defaultCallTimeout,
-		ours:        make(map[uint32]struct{}),
+		logger:       logger.With("component", "notifier"),
+		appName:      appName,
+		events:       make(chan Event, eventBuffer),
+		callTimeout:  defaultCallTimeout,
+		replyTimeout: defaultReplyTimeout,
+		ours:         make(map[uint32]struct{}),
+		inflight:     make(map[uint64]chan struct{}),
 	}
 }
 
@@ -102,8 +124,6 @@ func New(logger *slog.Logger, appName string) *Notifier {
 // so that the first alarm's Notify costs one round trip. The agent calls it at start-up;
 // an error (wrapping ErrNoSessionBus or ErrNoServer) is informational: later calls retry.
 func (n *Notifier) Connect() error {
-	n.opMu.Lock()
-	defer n.opMu.Unlock()
 	if _, _, err := n.ready(); err != nil {
 		return fmt.Errorf("connect notifier: %w", err)
 	}
@@ -118,8 +138,6 @@ func (n *Notifier) Events() <-chan Event { return n.events }
 // the connection was lost it reconnects once; a missing server or bus is an error
 // wrapping ErrNoServer or ErrNoSessionBus.
 func (n *Notifier) Show(x Notification) (uint32, error) {
-	n.opMu.Lock()
-	defer n.opMu.Unlock()
 	for attempt := 0; ; attempt++ {
 		conn, srv, err := n.ready()
 		if err != nil {
@@ -127,9 +145,6 @@ func (n *Notifier) Show(x Notification) (uint32, error) {
 		}
 		id, err := n.notify(conn, srv, x)
 		if err == nil {
-			n.mu.Lock()
-			n.ours[id] = struct{}{}
-			n.mu.Unlock()
 			return id, nil
 		}
 		switch {
@@ -155,20 +170,32 @@ func (n *Notifier) Show(x Notification) (uint32, error) {
 // CloseNotification asks the server to close notification id; the server then sends
 // NotificationClosed with ReasonClosed, which arrives on Events.
 func (n *Notifier) CloseNotification(id uint32) error {
-	n.opMu.Lock()
-	defer n.opMu.Unlock()
 	conn, _, err := n.ready()
 	if err != nil {
 		return fmt.Errorf("close notification %d: %w", id, err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), n.callTimeout)
-	defer cancel()
-	call := conn.Object(notificationsName, notificationsPath).
-		CallWithContext(ctx, notificationsIface+".CloseNotification", 0, id)
-	if call.Err != nil {
+	if call := n.call(conn, "CloseNotification", id); call.Err != nil {
 		return fmt.Errorf("close notification %d: %w", id, call.Err)
 	}
 	return nil
+}
+
+// call calls a method of the notification server and waits for the answer up to
+// replyTimeout. A server that has not answered after callTimeout is reported as not
+// responding (State, one log line) while the call keeps waiting; its answer, when it
+// comes, reports the server available again.
+func (n *Notifier) call(conn *dbus.Conn, method string, args ...any) *dbus.Call {
+	ctx, cancel := context.WithTimeout(context.Background(), n.replyTimeout)
+	defer cancel()
+	slow := time.AfterFunc(n.callTimeout, func() {
+		n.serverFailed(conn, fmt.Errorf("%s: no answer within %v", method, n.callTimeout))
+	})
+	call := conn.Object(notificationsName, notificationsPath).CallWithContext(ctx, notificationsIface+"."+method, 0, args...)
+	slow.Stop()
+	if call.Err == nil {
+		n.answeredAgain(conn)
+	}
+	return call
 }
 
 // Capabilities returns the server's capabilities as last fetched (at connect, or when
@@ -212,10 +239,11 @@ func (n *Notifier) State() string {
 	switch {
 	case n.closed:
 		return "closed"
+	case n.problem != "":
+		// Before the server's own line: a server that stopped answering is still known.
+		return "unavailable: " + n.problem
 	case n.server != nil && n.conn != nil:
 		return formatAvailable(n.server.info, n.server.caps)
-	case n.problem != "":
-		return "unavailable: " + n.problem
 	case !n.attempted:
 		return "not connected yet"
 	default:
@@ -226,18 +254,15 @@ func (n *Notifier) State() string {
 // Close closes the private connection, stops the signal goroutine and closes Events.
 // It does not close shown notifications (use CloseNotification first). Safe to repeat.
 func (n *Notifier) Close() error {
-	n.opMu.Lock()
 	n.mu.Lock()
 	if n.closed {
 		n.mu.Unlock()
-		n.opMu.Unlock()
 		return nil
 	}
 	n.closed = true
 	conn := n.conn
 	n.conn, n.server = nil, nil
 	n.mu.Unlock()
-	n.opMu.Unlock() // the signal loop may be waiting for it in deliver
 
 	var err error
 	if conn != nil {
@@ -258,13 +283,11 @@ func (n *Notifier) connectOnce() {
 	if tried {
 		return
 	}
-	n.opMu.Lock()
-	defer n.opMu.Unlock()
 	_, _, _ = n.ready() // the outcome is recorded in State
 }
 
 // ready returns a live connection and the server's state, connecting and probing as
-// needed. Callers hold opMu.
+// needed. One attempt runs at a time; callers that arrive meanwhile share its result.
 func (n *Notifier) ready() (*dbus.Conn, *serverState, error) {
 	n.mu.Lock()
 	if n.closed {
@@ -272,9 +295,32 @@ func (n *Notifier) ready() (*dbus.Conn, *serverState, error) {
 		return nil, nil, ErrClosed
 	}
 	n.attempted = true
-	conn, srv := n.conn, n.server
+	if n.conn != nil && n.server != nil && n.conn.Connected() {
+		conn, srv := n.conn, n.server
+		n.mu.Unlock()
+		return conn, srv, nil
+	}
+	if a := n.connecting; a != nil {
+		n.mu.Unlock()
+		<-a.done
+		return a.conn, a.srv, a.err
+	}
+	a := &attempt{done: make(chan struct{})}
+	n.connecting = a
+	conn := n.conn
 	n.mu.Unlock()
 
+	a.conn, a.srv, a.err = n.connectAndProbe(conn)
+	n.mu.Lock()
+	n.connecting = nil
+	n.mu.Unlock()
+	close(a.done)
+	return a.conn, a.srv, a.err
+}
+
+// connectAndProbe dials when conn is nil or dead, then probes the server. It runs in one
+// goroutine at a time (see ready), holding no lock.
+func (n *Notifier) connectAndProbe(conn *dbus.Conn) (*dbus.Conn, *serverState, error) {
 	if conn != nil && !conn.Connected() {
 		n.connectionLost(conn, errors.New("connection closed"))
 		conn = nil
@@ -284,10 +330,6 @@ func (n *Notifier) ready() (*dbus.Conn, *serverState, error) {
 		if conn, err = n.dial(); err != nil {
 			return nil, nil, err
 		}
-		srv = nil
-	}
-	if srv != nil {
-		return conn, srv, nil
 	}
 	srv, owner, err := n.probe(conn)
 	if err != nil {
@@ -333,7 +375,7 @@ func sessionBusAddress() (string, error) {
 }
 
 // dial opens and authenticates the private connection, subscribes to the signals the
-// notifier needs and starts the signal loop. Callers hold opMu.
+// notifier needs and starts the signal loop. Only ready's attempt calls it.
 func (n *Notifier) dial() (*dbus.Conn, error) {
 	addr, err := sessionBusAddress()
 	if err != nil {
@@ -450,17 +492,37 @@ func (n *Notifier) notify(conn *dbus.Conn, srv *serverState, x Notification) (ui
 		}
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), n.callTimeout)
-	defer cancel()
+	seq, done := n.callStarted()
+	defer n.callEnded(seq, done)
 	var id uint32
-	err := conn.Object(notificationsName, notificationsPath).CallWithContext(ctx,
-		notificationsIface+".Notify", 0,
+	err := n.call(conn, "Notify",
 		n.appName, x.Replaces, x.AppIcon, x.Title, x.Body, actions, hints, expireMillis(x.Expire),
 	).Store(&id)
 	if err != nil {
 		return 0, fmt.Errorf("notify: %w", err)
 	}
+	n.mu.Lock()
+	n.ours[id] = struct{}{}
+	n.mu.Unlock()
 	return id, nil
+}
+
+// callStarted records a Notify awaiting its reply, for deliver.
+func (n *Notifier) callStarted() (uint64, chan struct{}) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.callSeq++
+	done := make(chan struct{})
+	n.inflight[n.callSeq] = done
+	return n.callSeq, done
+}
+
+// callEnded is called once the Notify's id (if any) is in ours.
+func (n *Notifier) callEnded(seq uint64, done chan struct{}) {
+	n.mu.Lock()
+	delete(n.inflight, seq)
+	n.mu.Unlock()
+	close(done)
 }
 
 // expireMillis converts Notification.Expire to expire_timeout: 0 never, -1 server default.
@@ -481,8 +543,9 @@ func expireMillis(d time.Duration) int32 {
 
 // imageHint returns the image-data hint for a PNG, from the cache when it is the same
 // icon as last time; nil when the PNG is unusable (logged once per distinct icon).
-// Callers hold opMu, which guards the cache.
 func (n *Notifier) imageHint(pngData []byte) *dbus.Variant {
+	n.iconMu.Lock()
+	defer n.iconMu.Unlock()
 	if n.iconKey != nil && bytes.Equal(n.iconKey, pngData) {
 		return n.iconHint
 	}
@@ -562,10 +625,10 @@ func (n *Notifier) deliver(conn *dbus.Conn, sender string, ev Event) {
 	_, ours := n.ours[ev.ID]
 	n.mu.Unlock()
 	if !ours {
-		// A Show may have its reply but not yet have recorded the id (a server can
-		// close a notification right away): wait for in-flight operations, look again.
-		n.opMu.Lock() // an empty critical section: a barrier, not a guard
-		n.opMu.Unlock()
+		// A server may send a signal for a notification before its Notify reply (one
+		// that expires at once, say), or the reply may be in but its id not yet
+		// recorded: wait for the Notify calls on the bus now, then look again.
+		n.awaitInflight(inflightWait)
 	}
 	n.mu.Lock()
 	_, ours = n.ours[ev.ID]
@@ -582,6 +645,31 @@ func (n *Notifier) deliver(conn *dbus.Conn, sender string, ev Event) {
 	default:
 		n.logger.Warn("notification event dropped: events channel full",
 			"id", ev.ID, "action", ev.Action, "closed", ev.Closed, "reason", ev.Reason)
+	}
+}
+
+// inflightWait bounds how long the signal loop waits for Notify replies (see deliver).
+const inflightWait = time.Second
+
+// awaitInflight waits until the Notify calls in flight now have ended, or limit passed.
+func (n *Notifier) awaitInflight(limit time.Duration) {
+	n.mu.Lock()
+	pending := make([]chan struct{}, 0, len(n.inflight))
+	for _, ch := range n.inflight {
+		pending = append(pending, ch)
+	}
+	n.mu.Unlock()
+	if len(pending) == 0 {
+		return
+	}
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	for _, ch := range pending {
+		select {
+		case <-ch:
+		case <-t.C:
+			return
+		}
 	}
 }
 
@@ -643,13 +731,23 @@ func (n *Notifier) serverGone(conn *dbus.Conn, err error) {
 	}
 }
 
-// serverFailed records a server that did not answer; the next Show probes again.
+// serverFailed records a server that did not answer in time. What was learnt from it
+// (its capabilities) is kept: a stopped daemon that resumes answers the calls sent
+// meanwhile, and probing it again would only add a call to its queue.
 func (n *Notifier) serverFailed(conn *dbus.Conn, err error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.conn == conn {
-		n.server = nil
 		n.unavailableLocked(reasonServerError, err)
+	}
+}
+
+// answeredAgain records that a server reported as not responding has answered a call.
+func (n *Notifier) answeredAgain(conn *dbus.Conn) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.conn == conn && n.server != nil && n.problem == reasonServerError {
+		n.becameAvailableLocked(n.server)
 	}
 }
 

@@ -505,3 +505,72 @@ func TestShowLatency(t *testing.T) {
 		t.Errorf("fastest of 10 Shows took %v; the budget is 5 ms", best)
 	}
 }
+
+// A server that answers one Notify only after 5 s delays that caller alone: another
+// notification goes out and is answered meanwhile, State says the server is not
+// responding once callTimeout has passed, and the late answer still brings the id
+// (so the caller can replace or close that notification) and clears the problem.
+func TestSlowNotifyDelaysOnlyItsCaller(t *testing.T) {
+	bus := startBus(t, "")
+	fake := newFakeServer(t, bus, "actions", "body")
+	fake.slowSummary, fake.slowFor = "slow", 5*time.Second
+	fake.export(t)
+	n, logs := newTestNotifier(t, bus.Addr)
+	n.callTimeout = time.Second
+	if err := n.Connect(); err != nil {
+		t.Fatalf("Connect: %v", err)
+	}
+	type shown struct {
+		id  uint32
+		err error
+		at  time.Time
+	}
+	slow := make(chan shown, 1)
+	start := time.Now()
+	go func() {
+		id, err := n.Show(Notification{Title: "slow"})
+		slow <- shown{id, err, time.Now()}
+	}()
+	// Wait until the slow call is on the bus, then show another one.
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		n.mu.Lock()
+		pending := len(n.inflight)
+		n.mu.Unlock()
+		if pending == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the slow Notify never went out")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	id, err := n.Show(Notification{Title: "quick"})
+	quickDone := time.Now()
+	if err != nil || id == 0 {
+		t.Fatalf("quick Show: id %d, err %v", id, err)
+	}
+	if c := fake.nextCall(t); c.Summary != "quick" {
+		t.Fatalf("first call answered = %q, want quick", c.Summary)
+	}
+	select {
+	case r := <-slow:
+		t.Fatalf("the slow Show returned before the quick one: %+v", r)
+	default:
+	}
+	logs.waitFor(t, slog.LevelWarn, reasonServerError, 1)
+	if st := n.State(); !strings.Contains(st, reasonServerError) {
+		t.Errorf("State while the server is slow = %q", st)
+	}
+	r := <-slow
+	if r.err != nil || r.id == 0 || r.id == id {
+		t.Fatalf("slow Show: id %d (quick %d), err %v", r.id, id, r.err)
+	}
+	if c := fake.nextCall(t); c.Summary != "slow" {
+		t.Fatalf("second call = %q, want slow", c.Summary)
+	}
+	if st := n.State(); !strings.HasPrefix(st, "fake 1.0") {
+		t.Errorf("State after the late answer = %q, want the server available", st)
+	}
+	t.Logf("quick Show answered after %v; slow Show after %v", quickDone.Sub(start).Round(time.Millisecond), r.at.Sub(start).Round(time.Millisecond))
+}
