@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -62,7 +63,10 @@ type Outcome struct {
 // Timer is the part of *time.Timer the ringer uses; tests inject their own.
 type Timer interface{ Stop() bool }
 
-// Ringer rings alarms. It is safe for concurrent use.
+// Ringer rings alarms. It is safe for concurrent use, and none of its methods waits for the
+// notification server or the audio device: each change is recorded under r.mu and carried out
+// afterwards by a worker (the sound queue, or the alarm's notice), so a hung D-Bus peer or a slow
+// device never holds a lock that the agent's loop, the control API or the tray needs.
 type Ringer struct {
 	notifier   Notifier
 	sound      Sound
@@ -71,25 +75,32 @@ type Ringer struct {
 	outcomes   chan Outcome
 	appIcon    string
 	icon       []byte
-	mu         sync.Mutex
-	active     map[int]*ringing // alarms ringing or snoozed (their notification is still shown)
-	byNotif    map[uint32]int
-	notifyErr  string
-	closed     bool
 	eventsDone chan struct{}
 
-	// soundOps runs the Sound's calls in order on their own goroutine, so that Ring sends the
-	// notification at once instead of after the sound has been opened (a custom file is read
-	// from disk), and a slow Sound never delays a button press.
-	soundOps  chan func()
-	soundDone chan struct{}
-	soundMu   sync.Mutex // guards soundErr, which the sound goroutine sets
-	soundErr  string
+	// sounds runs the Sound's calls in order, so that Ring sends the notification at once
+	// instead of after the sound has been opened (a custom file is read from disk), and a slow
+	// Sound never delays a button press.
+	sounds queue
+	// plain sends the agent's own notifications (missed alarms, warnings), which replace nothing.
+	plain queue
+
+	mu        sync.Mutex
+	active    map[int]*ringing // alarms ringing or snoozed (their notification is still shown)
+	notices   map[int]*notice  // each alarm's notification on the server, by alarm id
+	byNotif   map[uint32]int   // server notification id → alarm id
+	notifyErr string
+	closed    bool
+	// noticeWorkers counts the notices' running workers; noticesIdle, when set, is closed as
+	// the count drops to zero (Close waits on it).
+	noticeWorkers int
+	noticesIdle   chan struct{}
+
+	soundMu  sync.Mutex // guards soundErr, which the sound queue sets
+	soundErr string
 }
 
 type ringing struct {
 	alarm   alarm.Alarm
-	notif   uint32
 	ringing bool // false while snoozed
 	timeout Timer
 	at      time.Time
@@ -120,6 +131,7 @@ func New(o Options) *Ringer {
 		appIcon:    o.AppIcon,
 		icon:       o.Icon,
 		active:     map[int]*ringing{},
+		notices:    map[int]*notice{},
 		byNotif:    map[uint32]int{},
 		eventsDone: make(chan struct{}),
 	}
@@ -134,25 +146,13 @@ func New(o Options) *Ringer {
 	} else {
 		close(r.eventsDone)
 	}
-	if r.sound != nil {
-		r.soundOps, r.soundDone = make(chan func(), 64), make(chan struct{})
-		go r.playSounds()
-	}
 	return r
-}
-
-// playSounds runs the queued Sound calls until Close.
-func (r *Ringer) playSounds() {
-	defer close(r.soundDone)
-	for op := range r.soundOps {
-		op()
-	}
 }
 
 // queueSound queues a Sound call, in order with the others. Caller holds r.mu.
 func (r *Ringer) queueSound(op func()) {
 	if r.sound != nil && !r.closed {
-		r.soundOps <- op
+		r.sounds.push(op)
 	}
 }
 
@@ -184,7 +184,7 @@ func (r *Ringer) Ring(a alarm.Alarm, at time.Time, late time.Duration, snoozed b
 	// answer: neither waits for the other.
 	id, sound, volume, fade := a.ID, a.Sound, float64(a.VolumePercent())/100, a.FadeIn()
 	r.queueSound(func() { r.noteSoundError(r.sound.Start(id, sound, volume, fade)) })
-	r.show(st, notifier.Notification{
+	r.showNotice(a.ID, notifier.Notification{
 		Title:   a.Title(),
 		Body:    body,
 		Urgency: notifier.Critical,
@@ -201,7 +201,7 @@ func (r *Ringer) timeout(id int, st *ringing) {
 		return
 	}
 	r.silence(id, st)
-	r.show(st, notifier.Notification{
+	r.showNotice(id, notifier.Notification{
 		Title:   st.alarm.Title(),
 		Body:    st.at.Format("Mon 15:04") + " · not acknowledged (rang for " + human(st.alarm.RingFor()) + ")",
 		Urgency: notifier.Normal,
@@ -236,7 +236,7 @@ func (r *Ringer) Snooze(id int, until time.Time) bool {
 	}
 	r.silence(id, st)
 	st.ringing = false
-	r.show(st, notifier.Notification{
+	r.showNotice(id, notifier.Notification{
 		Title:   st.alarm.Title(),
 		Body:    "Snoozed until " + until.Format("15:04:05"),
 		Urgency: notifier.Normal,
@@ -282,75 +282,59 @@ func (r *Ringer) Problems() (notify, sound string) {
 
 // ShowMissed shows the one summary notification for alarms that were missed (DESIGN §7).
 func (r *Ringer) ShowMissed(lines []string) {
-	if r.notifier == nil || len(lines) == 0 {
+	if len(lines) == 0 {
 		return
 	}
 	title := "Missed alarm"
 	if len(lines) > 1 {
 		title = fmt.Sprintf("%d missed alarms", len(lines))
 	}
-	body := ""
-	for i, l := range lines {
-		if i > 0 {
-			body += "\n"
-		}
-		body += l
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, err := r.notifier.Show(notifier.Notification{Title: title, Body: body, Urgency: notifier.Normal,
-		AppIcon: r.appIcon, Icon: r.icon}); err != nil {
-		r.noteNotifyError(err)
-	}
+	r.Warn(title, strings.Join(lines, "\n"))
 }
 
-// Warn shows a plain notification about the agent itself (a corrupt alarms file, say).
+// Warn shows a plain notification about the agent itself (a corrupt alarms file, say). It
+// returns at once; the notification goes out on its own queue.
 func (r *Ringer) Warn(title, body string) {
 	if r.notifier == nil {
 		return
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, err := r.notifier.Show(notifier.Notification{Title: title, Body: body, Urgency: notifier.Normal,
-		AppIcon: r.appIcon, Icon: r.icon}); err != nil {
-		r.noteNotifyError(err)
-	}
+	n := notifier.Notification{Title: title, Body: body, Urgency: notifier.Normal, AppIcon: r.appIcon, Icon: r.icon}
+	r.plain.push(func() {
+		_, err := r.notifier.Show(n)
+		if err != nil {
+			r.mu.Lock()
+			r.noteNotifyError(err)
+			r.mu.Unlock()
+		}
+	})
 }
 
+// closeWait bounds how long Close lets notification changes reach the server: a hung server
+// must not keep the agent from exiting.
+const closeWait = 2 * time.Second
+
 // Close stops every sound and closes every notification of ringing or snoozed alarms. It
-// returns when the sounds have been stopped; later rings only notify.
+// returns when the sounds have been stopped and the notifications closed (or closeWait has
+// passed); later rings only notify.
 func (r *Ringer) Close() {
 	r.mu.Lock()
 	for id, st := range r.active {
 		r.silence(id, st)
 		r.forget(id, st, true)
 	}
-	wasClosed := r.closed
 	r.closed = true
+	settled := r.noticesSettled()
 	r.mu.Unlock()
-	if r.sound != nil && !wasClosed {
-		close(r.soundOps)
-		<-r.soundDone
+	r.sounds.wait(0)
+	workers := make(chan struct{})
+	go func() { <-settled; r.plain.wait(0); close(workers) }()
+	t := time.NewTimer(closeWait)
+	defer t.Stop()
+	select {
+	case <-workers:
+	case <-t.C:
+		r.log.Warn("notification server did not answer; leaving without closing the notifications", "waited", closeWait)
 	}
-}
-
-// show creates or replaces st's notification. Caller holds r.mu.
-func (r *Ringer) show(st *ringing, n notifier.Notification) {
-	if r.notifier == nil {
-		return
-	}
-	n.Replaces, n.AppIcon, n.Icon, n.Category = st.notif, r.appIcon, r.icon, "alarm"
-	id, err := r.notifier.Show(n)
-	if err != nil {
-		r.noteNotifyError(err)
-		return
-	}
-	r.notifyErr = ""
-	if st.notif != 0 && st.notif != id {
-		delete(r.byNotif, st.notif)
-	}
-	st.notif = id
-	r.byNotif[id] = st.alarm.ID
 }
 
 // silence stops st's sound and timeout. Caller holds r.mu.
@@ -368,29 +352,42 @@ func (r *Ringer) silence(id int, st *ringing) {
 func (r *Ringer) forget(id int, st *ringing, closeNotif bool) {
 	st.ringing = false
 	delete(r.active, id)
-	if st.notif == 0 {
-		return
-	}
-	delete(r.byNotif, st.notif)
-	if closeNotif && r.notifier != nil {
-		if err := r.notifier.CloseNotification(st.notif); err != nil {
-			r.log.Debug("close notification", "alarm", id, "err", err)
-		}
+	if closeNotif {
+		r.closeNotice(id)
 	}
 }
+
+// eventLookupWait bounds how long an event for a notification not yet recorded waits for the
+// Notify calls on the bus to be answered.
+const eventLookupWait = time.Second
 
 // watchEvents turns notification button presses and hand closings into outcomes.
 func (r *Ringer) watchEvents() {
 	defer close(r.eventsDone)
 	for ev := range r.notifier.Events() {
-		r.mu.Lock()
-		id, ok := r.byNotif[ev.ID]
-		st := r.active[id]
-		r.mu.Unlock()
-		if !ok || st == nil {
+		id, ok := r.lookupNotice(ev.ID, eventLookupWait)
+		if !ok {
 			continue
 		}
+		r.mu.Lock()
+		st := r.active[id]
+		r.mu.Unlock()
 		switch {
+		case ev.Closed && ev.Reason == notifier.ReasonDismissed:
+			r.mu.Lock()
+			r.noticeGone(ev.ID) // already gone: do not replace or close it again
+			// Closing a ringing alarm's notification by hand counts as Stop (DESIGN §5). Closing
+			// the "snoozed" bubble, or the close some servers send right after a button press,
+			// does not: the snooze stands.
+			stop := st != nil && st.ringing && time.Since(st.acted) > 2*time.Second
+			if stop {
+				r.silence(id, st)
+			}
+			r.mu.Unlock()
+			if stop {
+				r.outcomes <- Outcome{ID: id, What: Stopped}
+			}
+		case st == nil:
 		case ev.Action == "stop", ev.Action == "default", ev.Action == "snooze":
 			r.mu.Lock()
 			st.acted = time.Now()
@@ -403,23 +400,6 @@ func (r *Ringer) watchEvents() {
 				what = Snoozed
 			}
 			r.outcomes <- Outcome{ID: id, What: what}
-		case ev.Closed && ev.Reason == 2: // dismissed by the user
-			r.mu.Lock()
-			delete(r.byNotif, ev.ID)
-			if st.notif == ev.ID {
-				st.notif = 0 // already gone; do not close it again
-			}
-			// Closing a ringing alarm's notification by hand counts as Stop (DESIGN §5). Closing
-			// the "snoozed" bubble, or the close some servers send right after a button press,
-			// does not: the snooze stands.
-			stop := st.ringing && time.Since(st.acted) > 2*time.Second
-			if stop {
-				r.silence(id, st)
-			}
-			r.mu.Unlock()
-			if stop {
-				r.outcomes <- Outcome{ID: id, What: Stopped}
-			}
 		}
 	}
 }
