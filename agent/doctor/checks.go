@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -14,6 +12,7 @@ import (
 	"alarmd/agent/api"
 	"alarmd/agent/autostart"
 	"alarmd/agent/notifier"
+	"alarmd/agent/sessionbus"
 )
 
 const (
@@ -23,40 +22,23 @@ const (
 	notifierName = "org.freedesktop.Notifications"
 )
 
-// sessionBusAddress returns the bus address to dial and where it came from:
-// DBUS_SESSION_BUS_ADDRESS, else the socket $XDG_RUNTIME_DIR/bus. Like the agent, doctor
-// never lets godbus autolaunch a bus: that would start a stray dbus-daemon and report a bus
-// the session does not have.
-func sessionBusAddress(lookupEnv func(string) (string, bool)) (addr, source string, err error) {
-	if a, _ := lookupEnv("DBUS_SESSION_BUS_ADDRESS"); a != "" && !strings.HasPrefix(a, "autolaunch:") {
-		return a, "DBUS_SESSION_BUS_ADDRESS", nil
-	}
-	dir, _ := lookupEnv("XDG_RUNTIME_DIR")
-	if dir == "" {
-		return "", "", errors.New("DBUS_SESSION_BUS_ADDRESS and XDG_RUNTIME_DIR are unset")
-	}
-	path := filepath.Join(dir, "bus")
-	if fi, err := os.Stat(path); err != nil || fi.Mode().Type() != os.ModeSocket {
-		return "", "", fmt.Errorf("DBUS_SESSION_BUS_ADDRESS is unset and %s is not a socket", path)
-	}
-	return "unix:path=" + dbus.EscapeBusAddressValue(path), "$XDG_RUNTIME_DIR/bus", nil
-}
-
 // sessionBusCheck connects privately to the session bus. The connection (nil on failure) is
 // for the tray check; the caller closes it.
 func sessionBusCheck(ctx context.Context, lookupEnv func(string) (string, bool), timeout time.Duration) (*dbus.Conn, Result) {
-	if !usesSessionBus {
+	if !sessionbus.Used {
 		return nil, Result{OK, checkBus, "not used on this platform"}
 	}
-	addr, source, err := sessionBusAddress(lookupEnv)
+	// The agent's own rules: doctor never autolaunches a bus either, which would start a stray
+	// dbus-daemon and report a bus the session does not have.
+	bus, err := sessionbus.Resolve(lookupEnv)
 	if err != nil {
 		return nil, Result{Fail, checkBus, "none: " + err.Error() + "; notifications and the tray icon need one"}
 	}
-	conn, err := dialBus(ctx, addr, timeout)
+	conn, err := dialBus(ctx, bus.Addr, timeout)
 	if err != nil {
-		return nil, Result{Fail, checkBus, fmt.Sprintf("cannot connect to %s (from %s): %v", addr, source, err)}
+		return nil, Result{Fail, checkBus, fmt.Sprintf("cannot connect to %s (from %s): %v", bus.Addr, bus.Source, err)}
 	}
-	return conn, Result{OK, checkBus, fmt.Sprintf("%s (from %s)", addr, source)}
+	return conn, Result{OK, checkBus, fmt.Sprintf("%s (from %s)", bus.Addr, bus.Source)}
 }
 
 // dialBus opens a private, authenticated connection with the handshake bounded by timeout:
@@ -84,7 +66,7 @@ func dialBus(ctx context.Context, addr string, timeout time.Duration) (*dbus.Con
 // notificationsCheck asks the notification server for its name, version and capabilities
 // through the agent's own notifier code, and says whether it shows the Stop/Snooze buttons.
 func notificationsCheck(haveBus bool, newNotifier func() NotificationServer) []Result {
-	if usesSessionBus && !haveBus {
+	if sessionbus.Used && !haveBus {
 		return []Result{{Fail, checkNotify, "no session bus, so no notification server: alarms will ring without a notification"}}
 	}
 	n := newNotifier()
@@ -136,7 +118,7 @@ func has(list []string, want string) bool {
 // trayCheck looks for a StatusNotifierWatcher and whether a host (a panel that draws the
 // icons) registered with it.
 func trayCheck(ctx context.Context, conn *dbus.Conn, timeout time.Duration) Result {
-	if !usesSessionBus {
+	if !sessionbus.Used {
 		return Result{OK, checkTray, "the system tray is built in on this platform"}
 	}
 	if conn == nil {

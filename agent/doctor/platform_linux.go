@@ -6,9 +6,6 @@ import (
 	"strings"
 )
 
-// usesSessionBus: notifications and the tray go over the session bus on Linux.
-const usesSessionBus = true
-
 // dialogPrograms are the programs ncruces/zenity runs for dialogs, in the order it tries them.
 var dialogPrograms = []string{"qarma", "zenity", "matedialog"}
 
