@@ -10,14 +10,14 @@ import (
 	"image/png"
 	"log/slog"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/esiqveland/notify"
 	"github.com/godbus/dbus/v5"
+
+	"alarmd/agent/sessionbus"
 )
 
 const (
@@ -355,23 +355,14 @@ func (n *Notifier) connectAndProbe(conn *dbus.Conn) (*dbus.Conn, *serverState, e
 	return conn, srv, nil
 }
 
-// sessionBusAddress returns the session bus address to dial: DBUS_SESSION_BUS_ADDRESS,
-// else $XDG_RUNTIME_DIR/bus when that socket exists. It never falls back to godbus's
-// autolaunch, which would spawn dbus-launch and a stray bus (see scripts/headless-session.sh).
+// sessionBusAddress returns the session bus address to dial, by agent/sessionbus's rules (which
+// never autolaunch a bus). Its error wraps both ErrNoSessionBus and sessionbus.ErrNoBus.
 func sessionBusAddress() (string, error) {
-	if addr := os.Getenv("DBUS_SESSION_BUS_ADDRESS"); addr != "" && addr != "autolaunch:" {
-		return addr, nil
+	bus, err := sessionbus.Find()
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrNoSessionBus, err)
 	}
-	dir := os.Getenv("XDG_RUNTIME_DIR")
-	if dir == "" {
-		return "", fmt.Errorf("%w: DBUS_SESSION_BUS_ADDRESS and XDG_RUNTIME_DIR are unset", ErrNoSessionBus)
-	}
-	path := filepath.Join(dir, "bus")
-	fi, err := os.Stat(path)
-	if err != nil || fi.Mode().Type() != os.ModeSocket {
-		return "", fmt.Errorf("%w: DBUS_SESSION_BUS_ADDRESS is unset and %s is not a socket", ErrNoSessionBus, path)
-	}
-	return "unix:path=" + dbus.EscapeBusAddressValue(path), nil
+	return bus.Addr, nil
 }
 
 // dial opens and authenticates the private connection, subscribes to the signals the
