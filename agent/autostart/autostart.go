@@ -15,6 +15,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"alarmd/agent/atomicfile"
 )
 
 // Kind names an autostart mechanism.
@@ -275,45 +277,6 @@ func samePath(a, b string) bool {
 	return errA == nil && errB == nil && os.SameFile(fa, fb)
 }
 
-// writeFileAtomic writes data to path so that a reader sees the old or the new file, never a
-// mix: a private temporary file in the same directory, fsync, rename, fsync of the directory.
-// Missing parent directories are created 0700.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create %s: %w", dir, err)
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			_ = f.Close()
-			_ = os.Remove(tmp)
-		}
-	}()
-	if _, err := f.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", tmp, err)
-	}
-	if err := f.Chmod(mode); err != nil {
-		return fmt.Errorf("chmod %s: %w", tmp, err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", tmp, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", tmp, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("rename %s to %s: %w", tmp, path, err)
-	}
-	ok = true
-	return syncDir(dir)
-}
-
 // removeFile deletes path and syncs its directory. It returns false, nil when there was no
 // file.
 func removeFile(path string) (bool, error) {
@@ -324,7 +287,7 @@ func removeFile(path string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("remove %s: %w", path, err)
 	}
-	return true, syncDir(filepath.Dir(path))
+	return true, atomicfile.SyncDir(filepath.Dir(path))
 }
 
 // readIniKey returns the value of key in [group] of an INI-style file (desktop entries and

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"alarmd/agent/atomicfile"
 	"alarmd/assets/templates"
 )
 
@@ -32,7 +33,7 @@ func (b *launchdBackend) write(_ context.Context, exe string) (string, []string,
 		return "", nil, err
 	}
 	// launchd ignores agents whose plist others may write; 0600 satisfies it.
-	if err := writeFileAtomic(b.path, data, 0o600); err != nil {
+	if err := atomicfile.WriteFile(b.path, data, 0o600); err != nil {
 		return "", nil, err
 	}
 	return b.path, []string{"it starts at the next login"}, nil

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"alarmd/agent/atomicfile"
 	"alarmd/assets/templates"
 )
 
@@ -34,7 +35,7 @@ func (b *systemdBackend) write(ctx context.Context, exe string) (string, []strin
 	if err != nil {
 		return "", nil, err
 	}
-	if err := writeFileAtomic(b.path, data, 0o600); err != nil {
+	if err := atomicfile.WriteFile(b.path, data, 0o600); err != nil {
 		return "", nil, err
 	}
 	if out, err := b.systemctl(ctx, "--user", "daemon-reload"); err != nil {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"alarmd/agent/atomicfile"
 	"alarmd/assets/templates"
 )
 
@@ -24,7 +25,7 @@ func (b *xdgBackend) write(_ context.Context, exe string) (string, []string, err
 	if err != nil {
 		return "", nil, err
 	}
-	if err := writeFileAtomic(b.path, data, 0o600); err != nil {
+	if err := atomicfile.WriteFile(b.path, data, 0o600); err != nil {
 		return "", nil, err
 	}
 	return b.path, nil, nil

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"alarmd/agent/alarm"
+	"alarmd/agent/atomicfile"
 )
 
 // Version is the alarms file format this build reads and writes.
@@ -186,51 +187,63 @@ func (s *Store) UpdateThenSync(fn func(d *Data) error) (sync func(), err error) 
 }
 
 func (s *Store) update(fn func(d *Data) error, deferSync bool) (func(), error) {
-	noop := func() {}
-	err := s.updateLocked(fn, deferSync)
-	if err != nil || !deferSync {
-		return noop, err
+	syncLater, err := s.updateLocked(fn, deferSync)
+	if err != nil || syncLater == nil {
+		return func() {}, err
 	}
 	return func() {
-		if err := syncPath(s.path); err != nil {
+		if err := syncLater(); err != nil {
 			slog.Warn("could not sync the alarms file after saving", "path", s.path, "err", err)
 		}
 	}, nil
 }
 
-func (s *Store) updateLocked(fn func(d *Data) error, deferSync bool) error {
+// updateLocked applies fn and writes the result. With deferSync the write is not yet durable
+// and the returned function (nil when nothing was written) makes it so.
+func (s *Store) updateLocked(fn func(d *Data) error, deferSync bool) (syncLater func() error, err error) {
 	s.updateMu.Lock()
 	defer s.updateMu.Unlock()
 	// Holding updateMu, nobody else changes the fields, so reading them needs no mu.
 	if s.readOnly {
-		return ErrReadOnly
+		return nil, ErrReadOnly
 	}
 	next := s.data.clone()
 	if err := fn(&next); err != nil {
-		return err
+		return nil, err
 	}
 	next.Version = Version
 	if next.Alarms == nil {
 		next.Alarms = []alarm.Alarm{} // "alarms": [] rather than null in the file
 	}
 	if err := next.validate(); err != nil {
-		return fmt.Errorf("save alarms: %w", err)
+		return nil, fmt.Errorf("save alarms: %w", err)
 	}
 	b, err := encode(&next)
 	if err != nil {
-		return fmt.Errorf("save alarms: %w", err)
+		return nil, fmt.Errorf("save alarms: %w", err)
 	}
 	sum := sha256.Sum256(b)
 	if sum == s.saved {
-		return nil
+		return nil, nil
 	}
-	if err := writeAtomic(s.path, b, !deferSync); err != nil {
-		return fmt.Errorf("save alarms: %w", err)
+	if deferSync {
+		syncLater, err = atomicfile.WriteFileSyncLater(s.path, b, 0o600)
+	} else {
+		err = atomicfile.WriteFile(s.path, b, 0o600)
+	}
+	if errors.Is(err, atomicfile.ErrNotDurable) {
+		// The new content is in place and is what a reader now sees, so the write counts as
+		// done; only its survival across a power cut is in doubt.
+		slog.Warn("could not sync the alarms directory after saving", "path", s.path, "err", err)
+		err = nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("save alarms: %w", err)
 	}
 	s.mu.Lock()
 	s.data, s.saved = next, sum
 	s.mu.Unlock()
-	return nil
+	return syncLater, nil
 }
 
 // Reload re-reads the file (on SIGHUP), with the same handling of missing, corrupt and newer
@@ -408,14 +421,10 @@ func (s *Store) moveAside() (string, error) {
 	return "", fmt.Errorf("too many files named %s*", base)
 }
 
-// tempPrefix starts the name of the temp file a write creates (os.CreateTemp adds random
-// digits); a leftover one is the trace of a crash between create and rename.
-func tempPrefix(path string) string { return "." + filepath.Base(path) + ".tmp-" }
-
 // removeStaleTemps deletes temporary files a crashed write left behind. Only one agent runs at
 // a time (the pidfile lock) and writes hold s.updateMu, so none of them is still being written.
 func removeStaleTemps(path string) {
-	dir, prefix := filepath.Dir(path), tempPrefix(path)
+	dir, prefix := filepath.Dir(path), atomicfile.TempPrefix(path)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return // a missing dir has no leftovers; any other problem shows up when reading the file
@@ -431,67 +440,4 @@ func removeStaleTemps(path string) {
 		}
 		slog.Info("removed a leftover temporary alarms file from an interrupted write", "path", m)
 	}
-}
-
-// writeAtomic replaces path with content: a 0600 temp file in the same directory is written,
-// synced and renamed over path, then the directory is synced so the rename itself is durable.
-// The directory is created 0700 if missing. On failure path is untouched and no temp file stays.
-// A failed directory sync is only logged: by then the rename has happened.
-// With durable false the two syncs are left to the caller (syncPath), see UpdateThenSync.
-func writeAtomic(path string, content []byte, durable bool) (err error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, tempPrefix(path)+"*") // CreateTemp makes the file 0600
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if _, err := f.Write(content); err != nil {
-		return err
-	}
-	if durable {
-		if err := f.Sync(); err != nil {
-			return err
-		}
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	if !durable {
-		return nil
-	}
-	if err := syncDir(dir); err != nil {
-		// The new content is in place and is what a reader now sees, so the write counts as
-		// done; only its survival across a power cut is in doubt.
-		slog.Warn("could not sync the alarms directory after saving", "dir", dir, "err", err)
-	}
-	return nil
-}
-
-// syncPath makes a file written by writeAtomic(durable=false) durable: its data, then the
-// directory entry that the rename changed.
-func syncPath(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	return syncDir(filepath.Dir(path))
 }

@@ -19,7 +19,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
+
+	"alarmd/agent/atomicfile"
 )
 
 // sampleRate is the rate of every bundled clip; it matches the rate the
@@ -54,7 +55,9 @@ func main() {
 func writeAll(dir string) error {
 	for _, c := range clips {
 		data := encodeWAV(quantize(c.synth()))
-		if err := writeFileAtomic(filepath.Join(dir, c.name+".wav"), data); err != nil {
+		// Atomic, so an interrupted run never leaves a truncated clip behind; the clips are
+		// source files, hence 0644.
+		if err := atomicfile.WriteFile(filepath.Join(dir, c.name+".wav"), data, 0o644); err != nil {
 			return fmt.Errorf("write clip %s: %w", c.name, err)
 		}
 	}
@@ -254,47 +257,3 @@ func encodeWAV(samples []int16) []byte {
 
 func le16(b *bytes.Buffer, v uint16) { b.Write(binary.LittleEndian.AppendUint16(nil, v)) }
 func le32(b *bytes.Buffer, v uint32) { b.Write(binary.LittleEndian.AppendUint32(nil, v)) }
-
-// writeFileAtomic writes data to path through a temporary file in the same
-// directory (fsync, rename, fsync of the directory), so an interrupted run
-// never leaves a truncated clip behind. The clips are source files, hence 0644.
-func writeFileAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("create temp file: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("write temp file: %w", err)
-	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("chmod temp file: %w", err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("sync temp file: %w", err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("close temp file: %w", err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("rename temp file: %w", err)
-	}
-	if runtime.GOOS == "windows" {
-		return nil // directories cannot be opened for fsync there; rename is durable enough
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("open dir for sync: %w", err)
-	}
-	defer d.Close()
-	if err = d.Sync(); err != nil {
-		return fmt.Errorf("sync dir: %w", err)
-	}
-	return nil
-}
