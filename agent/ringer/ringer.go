@@ -309,6 +309,23 @@ func (r *Ringer) Warn(title, body string) {
 	})
 }
 
+// Settled returns a channel closed once every sound call and notification change asked for
+// before the call has been carried out (or has failed). The agent does not need it; tests use it
+// to check that something did not happen without waiting for a while.
+func (r *Ringer) Settled() <-chan struct{} {
+	r.mu.Lock()
+	notices := r.noticesSettled()
+	r.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		r.sounds.wait(0)
+		<-notices
+		r.plain.wait(0)
+		close(done)
+	}()
+	return done
+}
+
 // closeWait bounds how long Close lets notification changes reach the server: a hung server
 // must not keep the agent from exiting.
 const closeWait = 2 * time.Second

@@ -78,14 +78,7 @@ func newTest(t *testing.T) (*Ringer, *fakeNotifier, *fakeSound) {
 
 // settle waits until the sound calls and notification changes asked for so far have been
 // carried out.
-func settle(r *Ringer) {
-	r.sounds.wait(0)
-	r.mu.Lock()
-	settled := r.noticesSettled()
-	r.mu.Unlock()
-	<-settled
-	r.plain.wait(0)
-}
+func settle(r *Ringer) { <-r.Settled() }
 
 // outcome returns the next outcome; it fails the test when none comes.
 func outcome(t *testing.T, r *Ringer) Outcome {

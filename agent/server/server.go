@@ -279,11 +279,25 @@ func (s *Server) stop(w http.ResponseWriter, r *http.Request) {
 	go s.quit()
 }
 
-// fail answers a service error with its status; anything else is a 500 with the message.
+// statusOf is the HTTP status the control API answers each kind of service error with: the
+// one place where the service's failures meet HTTP.
+var statusOf = map[service.Kind]int{
+	service.BadInput: http.StatusBadRequest,
+	service.NotFound: http.StatusNotFound,
+	service.Conflict: http.StatusConflict,
+	service.ReadOnly: http.StatusConflict,
+}
+
+// fail answers a service error with the status of its kind; anything else is a 500 with the
+// message.
 func (s *Server) fail(w http.ResponseWriter, err error) {
 	var se *service.Error
 	if errors.As(err, &se) {
-		writeError(w, se.Status, se.Msg)
+		status, ok := statusOf[se.Kind]
+		if !ok {
+			status = http.StatusInternalServerError
+		}
+		writeError(w, status, se.Msg)
 		return
 	}
 	s.log.Error("control API request failed", "err", err)

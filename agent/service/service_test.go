@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -25,6 +26,10 @@ type fakeNotifier struct {
 	shown  chan notifier.Notification
 	closed []uint32
 	events chan notifier.Event
+	// slowTitle, when set, makes Show of a notification with that title answer only after
+	// slowFor, as a hung notification daemon that resumes does.
+	slowTitle string
+	slowFor   time.Duration
 }
 
 func newFakeNotifier() *fakeNotifier {
@@ -32,6 +37,9 @@ func newFakeNotifier() *fakeNotifier {
 }
 
 func (f *fakeNotifier) Show(n notifier.Notification) (uint32, error) {
+	if f.slowTitle != "" && n.Title == f.slowTitle {
+		time.Sleep(f.slowFor)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	id := n.Replaces
@@ -91,6 +99,7 @@ type harness struct {
 	store  *store.Store
 	notif  *fakeNotifier
 	timers *manualTimers
+	ringer *ringer.Ringer
 	svc    *Service
 	cancel func()
 	done   chan struct{}
@@ -115,6 +124,7 @@ func newHarness(t *testing.T, now time.Time) *harness {
 	h := &harness{t: t, clk: clock.NewFake(now, now.Location()), store: st, notif: newFakeNotifier(), timers: &manualTimers{}}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	r := ringer.New(ringer.Options{Notifier: h.notif, Log: log, AfterFunc: h.timers.afterFunc})
+	h.ringer = r
 	h.arms = make(chan time.Time, 100)
 	h.svc = New(Options{Store: st, Clock: h.clk, Ringer: r, Log: log, Version: "test", PID: 1,
 		Defaults: Defaults{Snooze: 10 * time.Minute, Ring: 5 * time.Minute, Late: 10 * time.Minute, Fade: 10 * time.Second, Volume: 100}})
@@ -186,12 +196,16 @@ func (h *harness) expectShown(title, bodyPart string) notifier.Notification {
 	return notifier.Notification{}
 }
 
+// expectNothingShown checks that nothing was shown: once the loop has caught up and the ringer
+// has carried out every notification asked for, the fake has received all there is.
 func (h *harness) expectNothingShown() {
 	h.t.Helper()
+	h.settle()
+	<-h.ringer.Settled()
 	select {
 	case n := <-h.notif.shown:
 		h.t.Fatalf("unexpected notification %q / %q", n.Title, n.Body)
-	case <-time.After(50 * time.Millisecond):
+	default:
 	}
 }
 
@@ -445,8 +459,8 @@ func TestAddRejectsBadOptions(t *testing.T) {
 	} {
 		_, err := h.svc.Add(req)
 		se, ok := err.(*Error)
-		if !ok || se.Status != 400 || strings.Contains(se.Msg, "\n") {
-			t.Errorf("Add(%+v) = %v, want a one-line 400", req, err)
+		if !ok || se.Kind != BadInput || strings.Contains(se.Msg, "\n") {
+			t.Errorf("Add(%+v) = %v, want a one-line bad-input error", req, err)
 		}
 	}
 	if n := len(h.svc.List()); n != 0 {
@@ -527,5 +541,56 @@ func TestUnwritableStoreRingsFromMemory(t *testing.T) {
 	}
 	if w := h.svc.Status().Warnings; len(w) != 0 {
 		t.Errorf("warnings after recovery: %q", w)
+	}
+}
+
+// TestSlowNotificationServerDelaysNothing: the notification server answers the first alarm's
+// Notify only after 5 s. Meanwhile the control operations answer, the second alarm (due 2 s
+// after the first) rings at its instant, and the first can be dismissed; the late answer then
+// changes nothing: each alarm rang once.
+func TestSlowNotificationServerDelaysNothing(t *testing.T) {
+	h := newHarness(t, time.Date(2026, 11, 25, 7, 0, 0, 0, time.UTC))
+	h.notif.slowTitle, h.notif.slowFor = "first", 5*time.Second
+	first := h.add("7:00:10", "first")
+	second := h.add("7:00:12", "second")
+	start := time.Now()
+	h.clk.Advance(10 * time.Second)
+	h.settle()
+	if got := h.get(first.ID); got.State != api.StateRinging {
+		t.Fatalf("first alarm: %+v", got)
+	}
+	h.clk.Advance(2 * time.Second)
+	h.settle()
+	if got := h.get(second.ID); got.State != api.StateRinging {
+		t.Fatalf("second alarm not ringing at its instant: %+v", got)
+	}
+	h.expectShown("second", "07:00")
+	if n := len(h.svc.List()); n != 2 {
+		t.Fatalf("List: %d alarms", n)
+	}
+	if ids, err := h.svc.Dismiss(first.ID); err != nil || len(ids) != 1 {
+		t.Fatalf("Dismiss first: %v %v", ids, err)
+	}
+	if waited := time.Since(start); waited >= 5*time.Second {
+		t.Fatalf("the operations took %v: they waited for the slow Notify", waited)
+	}
+	select { // the late answer
+	case n := <-h.notif.shown:
+		if n.Title != "first" {
+			t.Fatalf("late notification %q", n.Title)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the slow Notify never returned")
+	}
+	<-h.ringer.Settled()
+	h.notif.mu.Lock()
+	closed := slices.Clone(h.notif.closed)
+	h.notif.mu.Unlock()
+	if !slices.Contains(closed, 2) { // the fake gave "second" id 1 and the late "first" id 2
+		t.Errorf("the dismissed alarm's notification was not closed after its late answer: closed %v", closed)
+	}
+	h.expectNothingShown()
+	if got := h.get(first.ID); got.State != api.StateOff || got.Enabled {
+		t.Errorf("first after dismiss: %+v", got)
 	}
 }
