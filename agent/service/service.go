@@ -129,4 +129,3 @@ func (s *Service) Reload() error {
 	s.changed()
 	return nil
 }
-
