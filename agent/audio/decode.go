@@ -15,6 +15,7 @@ import (
 	"github.com/gopxl/beep/v2/vorbis"
 	"github.com/gopxl/beep/v2/wav"
 
+	"alarmd/agent/internal/oneline"
 	"alarmd/sounds"
 )
 
@@ -172,7 +173,7 @@ func decodeSafely(c codec, r io.ReadSeekCloser) (s beep.StreamSeekCloser, format
 // such a sound at `add`.
 func Check(src Source) error {
 	if err := checkDecodes(src); err != nil {
-		return fmt.Errorf("sound %q: %s", src.String(), oneLine(err.Error()))
+		return fmt.Errorf("sound %q: %s", src.String(), oneline.Of(err.Error()))
 	}
 	return nil
 }
@@ -213,10 +214,4 @@ func drain(s beep.Streamer) (total int, err error) {
 			return total, nil
 		}
 	}
-}
-
-// oneLine collapses whitespace runs (including newlines from decoder
-// messages) into single spaces.
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/gopxl/beep/v2"
+
+	"alarmd/agent/internal/oneline"
 )
 
 // device is the speaker as the Player uses it. The real one is the process'
@@ -248,7 +250,7 @@ func (p *Player) State() string {
 	case stateIdle:
 		return "idle (not opened yet)"
 	case stateUnavailable:
-		return fmt.Sprintf("unavailable (%s)", oneLine(p.reason.Error()))
+		return fmt.Sprintf("unavailable (%s)", oneline.Of(p.reason.Error()))
 	}
 	return "ok"
 }
@@ -565,7 +567,7 @@ func (p *Player) markUnavailable(reason error) {
 		p.removeLocked(k)
 	}
 	p.mu.Unlock()
-	p.logger.Warn("audio unavailable; alarms will ring without sound", "reason", oneLine(reason.Error()))
+	p.logger.Warn("audio unavailable; alarms will ring without sound", "reason", oneline.Of(reason.Error()))
 	close(p.unavailable)
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"alarmd/agent/client"
 	"alarmd/agent/daemon"
+	"alarmd/agent/internal/oneline"
 	"alarmd/agent/paths"
 )
 
@@ -68,7 +69,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		daemon.RunStage1() // does not return
 	case daemon.Stage2:
 		if err := runAgent(true); err != nil {
-			fmt.Fprintf(stderr, "alarmd: %v\n", oneLine(err))
+			fmt.Fprintf(stderr, "alarmd: %v\n", oneline.Of(err.Error()))
 			return ExitFailure
 		}
 		return ExitOK
@@ -92,7 +93,7 @@ func (e *env) report(err error) int {
 	var ae *client.APIError
 	switch {
 	case errors.As(err, &ue):
-		fmt.Fprintf(e.stderr, "alarmd: %s\n", oneLine(ue))
+		fmt.Fprintf(e.stderr, "alarmd: %s\n", oneline.Of(ue.Error()))
 		if ue.forms != "" {
 			fmt.Fprintln(e.stderr, strings.TrimRight(ue.forms, "\n"))
 		}
@@ -106,23 +107,15 @@ func (e *env) report(err error) int {
 		fmt.Fprintf(e.stderr, "alarmd: %s\n", errNotRunning.msg)
 		return ExitNotRunning
 	case errors.As(err, &ae):
-		fmt.Fprintf(e.stderr, "alarmd: %s\n", oneLine(ae))
+		fmt.Fprintf(e.stderr, "alarmd: %s\n", oneline.Of(ae.Error()))
 		if ae.Status == 400 || ae.Status == 413 {
 			return ExitUsage
 		}
 		return ExitFailure
 	default:
-		fmt.Fprintf(e.stderr, "alarmd: %s\n", oneLine(err))
+		fmt.Fprintf(e.stderr, "alarmd: %s\n", oneline.Of(err.Error()))
 		return ExitFailure
 	}
-}
-
-func oneLine(err error) string {
-	s := strings.TrimSpace(err.Error())
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
-	return s
 }
 
 func version() string {

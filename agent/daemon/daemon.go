@@ -26,6 +26,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"alarmd/agent/internal/oneline"
 )
 
 const (
@@ -174,7 +176,7 @@ func (r *Readiness) Fail(err error) {
 	}
 	msg := "unknown error"
 	if err != nil {
-		msg = oneLine(err.Error())
+		msg = failLine(err.Error())
 	}
 	// The caller has nobody else to tell if this write fails, so its error is dropped.
 	_ = r.report("err " + msg)
@@ -198,9 +200,9 @@ func (r *Readiness) report(line string) error {
 	return nil
 }
 
-// oneLine flattens msg into a single bounded line for the pipe protocol.
-func oneLine(msg string) string {
-	msg = strings.Join(strings.Fields(msg), " ")
+// failLine is msg as the one bounded line the pipe protocol carries after "err ".
+func failLine(msg string) string {
+	msg = oneline.Of(msg)
 	if len(msg) > maxFailMessage {
 		msg = msg[:maxFailMessage] + "…"
 	}

@@ -94,7 +94,7 @@ func RunStage1() {
 	}
 	if err := startStage2(pipe); err != nil {
 		if pipe != nil {
-			fmt.Fprintf(pipe, "err %s\n", oneLine(err.Error()))
+			fmt.Fprintf(pipe, "err %s\n", failLine(err.Error()))
 		}
 		os.Exit(1)
 	}
