@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/godbus/dbus/v5"
+
 	"alarmd/agent/api"
 )
 
@@ -382,6 +384,12 @@ func TestFaults(t *testing.T) {
 		row("SIGHUP during ringing", "keeps ringing; alarms reloaded", fmt.Sprintf("still ringing: %v; edited alarm listed: %v; %d alarms", ringing, reloaded, len(l)))
 	})
 
+	t.Run("notification server stopped (SIGSTOP)", func(t *testing.T) {
+		row("notification daemon stopped (SIGSTOP on dunst)",
+			"list answers in well under 1 s; a second alarm 2 s later rings on time and is heard; dismiss works; after SIGCONT nothing rings twice and the notifications match the alarms' states",
+			stalledNotificationServer(t))
+	})
+
 	var b strings.Builder
 	b.WriteString("| case | expected | observed |\n|---|---|---|\n")
 	for _, r := range rows {
@@ -393,4 +401,120 @@ func TestFaults(t *testing.T) {
 			t.Errorf("write the fault table: %v", err)
 		}
 	}
+}
+
+// notificationServerPID is the pid of the process owning org.freedesktop.Notifications.
+func notificationServerPID(t *testing.T) int {
+	t.Helper()
+	conn, err := dbus.Connect(os.Getenv("DBUS_SESSION_BUS_ADDRESS"))
+	if err != nil {
+		t.Fatalf("session bus: %v", err)
+	}
+	defer conn.Close()
+	var pid uint32
+	if err := conn.BusObject().Call("org.freedesktop.DBus.GetConnectionUnixProcessID", 0, "org.freedesktop.Notifications").Store(&pid); err != nil {
+		t.Fatalf("pid of the notification server: %v", err)
+	}
+	return int(pid)
+}
+
+// timed runs `alarmd args…` and returns its result and wall time.
+func (a *agentEnv) timed(args ...string) (result, time.Duration) {
+	start := time.Now()
+	r := a.run(args...)
+	return r, time.Since(start)
+}
+
+// stalledNotificationServer stops dunst with SIGSTOP (what a hung or swapped-out daemon looks
+// like) while one alarm rings and a second is due 2 s later, and checks that nothing in the
+// agent waits for it. It returns the observed figures for the fault table.
+func stalledNotificationServer(t *testing.T) string {
+	sink := newAudioSink(t)
+	clearNotifications(t)
+	a := newAgentEnv(t)
+	a.start()
+	defer a.run("stop")
+	watch := watchNotify(t)
+	dunst := notificationServerPID(t)
+
+	a.must("add", "2s", "stall one", "--fade", "0s")
+	a.must("add", "4s", "stall two", "--fade", "0s")
+	due1, due2 := dueOf(t, a, "stall one"), dueOf(t, a, "stall two")
+	if err := syscall.Kill(dunst, syscall.SIGSTOP); err != nil {
+		t.Fatalf("SIGSTOP dunst: %v", err)
+	}
+	resumed := false
+	resume := func() {
+		if !resumed {
+			resumed = true
+			_ = syscall.Kill(dunst, syscall.SIGCONT)
+		}
+	}
+	defer resume() // the session's dunst serves the tests after this one
+
+	time.Sleep(time.Until(due1.Add(300 * time.Millisecond)))
+	list, listWall := a.timed("list", "--json")
+	var listed api.AlarmList
+	_ = json.Unmarshal([]byte(list.stdout), &listed)
+	oneRinging := len(listed.Alarms) == 2 && listed.Alarms[0].State == api.StateRinging
+	st := a.status()
+	dismiss, dismissWall := a.timed("dismiss", "1")
+	if list.code != 0 || listWall > time.Second || !oneRinging {
+		t.Errorf("list while dunst is stopped: exit %d in %v (want well under 1 s); first alarm ringing %v", list.code, listWall, oneRinging)
+	}
+	if dismiss.code != 0 || dismissWall > time.Second {
+		t.Errorf("dismiss while dunst is stopped: exit %d %q in %v", dismiss.code, dismiss.stderr, dismissWall)
+	}
+
+	time.Sleep(time.Until(due2.Add(-300 * time.Millisecond)))
+	from := sink.size()
+	var ringingSeen time.Time
+	for deadline := due2.Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		for _, al := range a.list() {
+			if al.Label == "stall two" && al.State == api.StateRinging {
+				ringingSeen = time.Now()
+			}
+		}
+		if !ringingSeen.IsZero() {
+			break
+		}
+	}
+	heard, ok := sink.waitSound(from, 10*time.Second)
+	lateness, soundAfter := ringingSeen.Sub(due2), heard.Sub(due2)
+	if ringingSeen.IsZero() {
+		lateness = -1 // never seen ringing within 5 s of its instant
+	}
+	if ringingSeen.IsZero() || lateness > time.Second {
+		t.Errorf("second alarm: ringing seen %v after due (want on time)", lateness)
+	}
+	if !ok || soundAfter > time.Second {
+		t.Errorf("second alarm's sound: heard %v, %v after due", ok, soundAfter)
+	}
+
+	// Past the notifier's 5 s call timeout the agent says the server is not responding, and
+	// still waits for its answers.
+	time.Sleep(time.Until(due1.Add(6 * time.Second)))
+	stalled := a.status().Notifications
+	if !strings.Contains(stalled, "not responding") {
+		t.Errorf("status notifications 6 s into the stall: %q", stalled)
+	}
+
+	// The daemon wakes up: it answers what was queued. The dismissed alarm's notification must
+	// end up closed and the ringing one's shown, each alarm rung once.
+	resume()
+	settled := waitDisplayed(t, 1, 8*time.Second)
+	end, endWall := a.timed("dismiss")
+	gone := waitDisplayed(t, 0, 5*time.Second)
+	rungOne, rungTwo := a.logLines(`msg=ringing .*label="stall one"`), a.logLines(`msg=ringing .*label="stall two"`)
+	_, notifiedOne := watch.waitFor("stall one", 0)
+	_, notifiedTwo := watch.waitFor("stall two", 0)
+	if !settled || end.code != 0 || !gone || rungOne != 1 || rungTwo != 1 {
+		t.Errorf("after SIGCONT: one notification displayed %v; dismiss exit %d %q; all closed after it %v; rung %d and %d times (want 1 each)",
+			settled, end.code, end.stderr, gone, rungOne, rungTwo)
+	}
+	obs := fmt.Sprintf("list %v (exit %d, first ringing %v); status notifications %q at +0.3 s, %q at +6 s; dismiss %v; second alarm ringing %v after due, heard %v after due; after SIGCONT: one displayed %v, Notify seen for both %v, rung once each %v, dismiss %v → none displayed %v",
+		listWall.Round(time.Millisecond), list.code, oneRinging, st.Notifications, stalled, dismissWall.Round(time.Millisecond),
+		lateness.Round(time.Millisecond), soundAfter.Round(time.Millisecond), settled, notifiedOne && notifiedTwo, rungOne == 1 && rungTwo == 1, endWall.Round(time.Millisecond), gone)
+	t.Log(obs)
+	return obs
 }
