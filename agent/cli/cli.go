@@ -140,7 +140,7 @@ func (e *env) rootCommand() *cobra.Command {
 			return cmd.Help()
 		},
 	}
-	root.SetFlagErrorFunc(flagError)
+	root.SetFlagErrorFunc(rootFlagError)
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(
 		e.startCommand(), e.runCommand(), e.stopCommand(), e.statusCommand(),
@@ -156,6 +156,17 @@ func (e *env) rootCommand() *cobra.Command {
 
 func flagError(cmd *cobra.Command, err error) error {
 	return usagef("usage: "+cmd.UseLine(), "%s: %v", cmd.Name(), err)
+}
+
+// rootFlagError reports a flag that alarmd itself does not know. A word before it was meant as
+// the command, and not being one is the mistake to report: `alarmd frobnicate --label x` names
+// an unknown command, not an unknown flag of alarmd. The flag set holds the words it read
+// before the bad flag.
+func rootFlagError(cmd *cobra.Command, err error) error {
+	if words := cmd.Flags().Args(); len(words) > 0 {
+		return noArgs(cmd, words)
+	}
+	return usagef("usage: "+cmd.UseLine(), "%v", err)
 }
 
 func noArgs(cmd *cobra.Command, args []string) error {

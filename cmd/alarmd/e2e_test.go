@@ -300,6 +300,7 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		want string
 	}{
 		{[]string{"frobnicate"}, 2, "unknown command"},
+		{[]string{"frobnicate", "--label", "x"}, 2, `alarmd: unknown command "frobnicate"`},
 		{[]string{"list", "--bogus"}, 2, "unknown flag"},
 		{[]string{"add"}, 2, "needs a time"},
 		{[]string{"add", "25:61", "x"}, 2, "25:61"},
