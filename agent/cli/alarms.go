@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"alarmd/agent/alarm"
 	"alarmd/agent/api"
 	"alarmd/agent/when"
 )
@@ -57,16 +58,24 @@ func (e *env) addCommand() *cobra.Command {
 					return whenError(err, when.AcceptedRepeats)
 				}
 			}
-			if cmd.Flags().Changed("volume") && (req.Volume < 1 || req.Volume > 100) {
-				return usagef("usage: "+cmd.UseLine(), "--volume %d is out of range; accepted: 1 to 100 (percent)", req.Volume)
-			}
-			for _, d := range []struct{ name, v string }{{"--snooze", req.Snooze}, {"--ring", req.Ring}, {"--late", req.Late}, {"--fade", req.Fade}} {
-				if d.v == "" && cmd.Flags().Changed(strings.TrimPrefix(d.name, "--")) {
-					return usagef("accepted: durations like 90s, 10m, 1h30m", "%s needs a duration", d.name)
+			if cmd.Flags().Changed("volume") {
+				if err := alarm.CheckVolume("--volume", req.Volume); err != nil {
+					return usagef("usage: "+cmd.UseLine(), "%v", err)
 				}
-				if d.v != "" {
-					if _, err := time.ParseDuration(d.v); err != nil {
-						return usagef("accepted: durations like 90s, 10m, 1h30m", "%s %q is not a duration", d.name, d.v)
+			}
+			// The same limits the agent applies (alarm.Limit), checked here too so that a bad
+			// value is refused before the agent is asked, with the same words.
+			for _, o := range []struct {
+				limit alarm.Limit
+				v     string
+			}{{alarm.SnoozeLimit, req.Snooze}, {alarm.RingLimit, req.Ring}, {alarm.LateLimit, req.Late}, {alarm.FadeLimit, req.Fade}} {
+				flag := "--" + o.limit.Name
+				if o.v == "" && cmd.Flags().Changed(o.limit.Name) {
+					return usagef("accepted: durations like 90s, 10m, 1h30m", "%s needs a duration", flag)
+				}
+				if o.v != "" {
+					if _, err := o.limit.Parse(flag, o.v); err != nil {
+						return usagef("", "%v", err) // the message names what is accepted
 					}
 				}
 			}

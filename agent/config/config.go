@@ -14,37 +14,23 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"alarmd/agent/alarm"
+	"alarmd/agent/internal/oneline"
 )
 
 // Config is the agent's configuration.
 type Config struct {
-	Defaults Defaults
+	// Defaults apply to alarms added without the matching option.
+	Defaults alarm.Defaults
 	// QuickTimers are the tray's Quick timer entries.
 	QuickTimers []time.Duration
 	// LogLevel is debug, info, warn or error.
 	LogLevel string
 }
 
-// Defaults apply to alarms added without the matching option.
-type Defaults struct {
-	Sound  string
-	Snooze time.Duration
-	Ring   time.Duration
-	Late   time.Duration
-	Fade   time.Duration
-	Volume int
-}
-
 // Default returns the built-in configuration.
 func Default() Config {
 	return Config{
-		Defaults: Defaults{
-			Snooze: alarm.DefaultSnooze,
-			Ring:   alarm.DefaultRing,
-			Late:   alarm.DefaultLate,
-			Fade:   alarm.DefaultFade,
-			Volume: alarm.DefaultVolume,
-		},
+		Defaults: alarm.BuiltinDefaults(),
 		QuickTimers: []time.Duration{5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 25 * time.Minute,
 			30 * time.Minute, 45 * time.Minute, 60 * time.Minute},
 		LogLevel: "info",
@@ -83,31 +69,33 @@ func Load(path string) (Config, []string, error) {
 	var f file
 	md, err := toml.Decode(string(data), &f)
 	if err != nil {
-		return c, []string{fmt.Sprintf("%s: %v; using built-in defaults", path, oneLine(err))}, nil
+		return c, []string{fmt.Sprintf("%s: %v; using built-in defaults", path, oneline.Of(err.Error()))}, nil
 	}
 	var warns []string
 	for _, k := range md.Undecoded() {
 		warns = append(warns, fmt.Sprintf("%s: unknown setting %q ignored", path, k.String()))
 	}
-	dur := func(name, text string, min, max time.Duration, dst *time.Duration) {
+	// The same limits as the command line's options (alarm.Limit), so a default can be
+	// anything `add` accepts and nothing it refuses.
+	dur := func(l alarm.Limit, text string, dst *time.Duration) {
 		if text == "" {
 			return
 		}
-		d, err := time.ParseDuration(text)
-		if err != nil || d < min || d > max {
-			warns = append(warns, fmt.Sprintf("%s: %s = %q is not a duration from %s to %s; using %s", path, name, text, min, max, *dst))
+		d, err := l.Parse("defaults."+l.Name, text)
+		if err != nil {
+			warns = append(warns, fmt.Sprintf("%s: %v; using %s", path, err, *dst))
 			return
 		}
 		*dst = d
 	}
-	dur("defaults.snooze", f.Defaults.Snooze, time.Second, 24*time.Hour, &c.Defaults.Snooze)
-	dur("defaults.ring", f.Defaults.Ring, time.Second, 24*time.Hour, &c.Defaults.Ring)
-	dur("defaults.late", f.Defaults.Late, 0, 7*24*time.Hour, &c.Defaults.Late)
-	dur("defaults.fade", f.Defaults.Fade, 0, time.Hour, &c.Defaults.Fade)
+	dur(alarm.SnoozeLimit, f.Defaults.Snooze, &c.Defaults.Snooze)
+	dur(alarm.RingLimit, f.Defaults.Ring, &c.Defaults.Ring)
+	dur(alarm.LateLimit, f.Defaults.Late, &c.Defaults.Late)
+	dur(alarm.FadeLimit, f.Defaults.Fade, &c.Defaults.Fade)
 	c.Defaults.Sound = f.Defaults.Sound
 	if v := f.Defaults.Volume; v != 0 {
-		if v < 1 || v > 100 {
-			warns = append(warns, fmt.Sprintf("%s: defaults.volume = %d is not 1-100; using %d", path, v, c.Defaults.Volume))
+		if err := alarm.CheckVolume("defaults.volume", v); err != nil {
+			warns = append(warns, fmt.Sprintf("%s: %v; using %d", path, err, c.Defaults.Volume))
 		} else {
 			c.Defaults.Volume = v
 		}
@@ -134,12 +122,4 @@ func Load(path string) (Config, []string, error) {
 		warns = append(warns, fmt.Sprintf("%s: log.level = %q is not debug, info, warn or error; using info", path, f.Log.Level))
 	}
 	return c, warns, nil
-}
-
-func oneLine(err error) string {
-	s := err.Error()
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
-	return s
 }
