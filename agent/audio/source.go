@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"alarmd/sounds"
@@ -63,13 +64,7 @@ var audioExts = []string{".wav", ".flac", ".ogg", ".mp3"}
 
 // isAudioExt reports whether name ends in one of audioExts, ignoring case.
 func isAudioExt(name string) bool {
-	ext := strings.ToLower(filepath.Ext(name))
-	for _, e := range audioExts {
-		if ext == e {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(audioExts, strings.ToLower(filepath.Ext(name)))
 }
 
 // Resolve turns the argument of --sound into a Source. It accepts, in this

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 
 	"golang.org/x/sys/unix"
 )
@@ -119,12 +120,8 @@ func scanInotifyEvents(buf []byte, names []string) (relevant, gone bool) {
 			relevant = true
 		case mask&unix.IN_IGNORED != 0:
 			gone = true
-		default:
-			for _, watched := range names {
-				if name == watched {
-					relevant = true
-				}
-			}
+		case slices.Contains(names, name):
+			relevant = true
 		}
 	}
 	return relevant, gone

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -93,26 +94,17 @@ func notificationsCheck(haveBus bool, newNotifier func() NotificationServer) []R
 		server += " (spec " + spec + ")"
 	}
 	out := []Result{{OK, checkNotify, fmt.Sprintf("%s; capabilities: %s", server, strings.Join(caps, ", "))}}
-	if has(caps, "actions") {
+	if slices.Contains(caps, "actions") {
 		out = append(out, Result{OK, "notification buttons", "the server shows Stop and Snooze buttons (actions)"})
 	} else {
 		out = append(out, Result{Warn, "notification buttons", "the server has no actions capability: no Stop/Snooze buttons; use the tray menu or alarmd dismiss / alarmd snooze"})
 	}
-	if has(caps, "sound") {
+	if slices.Contains(caps, "sound") {
 		out = append(out, Result{OK, "notification sound", "the server can play sounds; alarmd plays its own alarm sound regardless"})
 	} else {
 		out = append(out, Result{OK, "notification sound", "not offered by the server; alarmd plays its own alarm sound"})
 	}
 	return out
-}
-
-func has(list []string, want string) bool {
-	for _, s := range list {
-		if s == want {
-			return true
-		}
-	}
-	return false
 }
 
 // trayCheck looks for a StatusNotifierWatcher and whether a host (a panel that draws the

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	"alarmd/agent/api"
@@ -46,12 +47,7 @@ type Report []Result
 
 // Failed reports whether any check failed.
 func (r Report) Failed() bool {
-	for _, x := range r {
-		if x.Level == Fail {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(r, func(x Result) bool { return x.Level == Fail })
 }
 
 // Write prints the report as `ok|warn|fail  <check>: <detail>` lines.

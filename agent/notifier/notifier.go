@@ -129,13 +129,3 @@ func formatAvailable(info ServerInformation, caps []string) string {
 	}
 	return fmt.Sprintf("%s (%s)", name, strings.Join(caps, ", "))
 }
-
-// hasCapability reports whether caps lists want.
-func hasCapability(caps []string, want string) bool {
-	for _, c := range caps {
-		if c == want {
-			return true
-		}
-	}
-	return false
-}

@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"log/slog"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -463,7 +464,7 @@ func (n *Notifier) probe(conn *dbus.Conn) (*serverState, string, error) {
 // notify sends one Notify call.
 func (n *Notifier) notify(conn *dbus.Conn, srv *serverState, x Notification) (uint32, error) {
 	var actions []string
-	if hasCapability(srv.caps, "actions") {
+	if slices.Contains(srv.caps, "actions") {
 		for _, a := range x.Actions {
 			actions = append(actions, a.Key, a.Label)
 		}
