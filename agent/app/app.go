@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"sync"
@@ -26,6 +27,7 @@ import (
 	"alarmd/agent/ringer"
 	"alarmd/agent/server"
 	"alarmd/agent/service"
+	"alarmd/agent/sessionbus"
 	"alarmd/agent/store"
 	"alarmd/agent/tray"
 )
@@ -47,11 +49,75 @@ func Run(opts Options) (err error) {
 			ready.Fail(err)
 		}
 	}()
+	a := &agent{opts: opts}
+	defer a.release()
+	if err := a.assemble(); err != nil {
+		return err
+	}
+	a.run(ready)
+	return nil
+}
+
+// agent is the agent's parts. assemble builds them in order and records what undoes each;
+// run serves until the agent is asked to stop and shuts the running parts down; release undoes
+// the rest, last built first.
+type agent struct {
+	opts  Options
+	paths paths.Paths
+	cfg   config.Config // as loaded at start; SIGHUP hands a new one to the service
+	log   *slog.Logger
+	// desktopLog is log, or only its errors once the one line about a missing session bus is
+	// out: the notifier and the tray would each say the same again.
+	desktopLog *slog.Logger
+	undo       []func()
+
+	ctx    context.Context
+	cancel context.CancelFunc // stops the agent
+
+	store    *store.Store
+	clock    clock.Clock
+	notif    *notifier.Notifier
+	player   *audio.Player
+	ring     *ringer.Ringer
+	svc      *service.Service
+	tray     atomic.Pointer[tray.Tray] // nil until the tray started (status asks for it earlier)
+	ln       net.Listener
+	srv      *server.Server
+	requests chan struct{} // a control request came in (for agent/quiet)
+}
+
+// onRelease records what undoes a part just built.
+func (a *agent) onRelease(f func()) { a.undo = append(a.undo, f) }
+
+// release undoes what assemble built, in reverse order.
+func (a *agent) release() {
+	for i := len(a.undo) - 1; i >= 0; i-- {
+		a.undo[i]()
+	}
+}
+
+// assemble builds the agent from its paths and config, up to a listening control socket.
+func (a *agent) assemble() error {
+	if err := a.setUp(); err != nil {
+		return err
+	}
+	if err := a.openState(); err != nil {
+		return err
+	}
+	a.startDesktop()
+	a.newService()
+	a.startTray()
+	return a.listen()
+}
+
+// setUp resolves the paths, detaches (daemon), loads the config and starts logging.
+func (a *agent) setUp() error {
 	p, err := paths.Resolve()
 	if err != nil {
 		return fmt.Errorf("paths: %w", err)
 	}
-	if opts.Daemon {
+	a.paths = p
+	if a.opts.Daemon {
 		if err := p.EnsureStateDir(); err != nil {
 			return err
 		}
@@ -63,199 +129,248 @@ func Run(opts Options) (err error) {
 	if err != nil {
 		return err
 	}
+	a.cfg = cfg
 	logFile := ""
-	if opts.Daemon {
+	if a.opts.Daemon {
 		logFile = p.LogFile
 	}
-	log, logCloser, err := logging.Setup(logging.Options{LogFile: logFile, Foreground: !opts.Daemon, Level: cfg.LogLevel})
+	log, logCloser, err := logging.Setup(logging.Options{LogFile: logFile, Foreground: !a.opts.Daemon, Level: cfg.LogLevel})
 	if err != nil {
 		return fmt.Errorf("log: %w", err)
 	}
-	defer logCloser.Close()
+	a.onRelease(func() { _ = logCloser.Close() })
+	a.log = log
 	slog.SetDefault(log)
 	// Libraries that print with the standard log package (fyne.io/systray's "failed to register"
 	// while no tray host runs) would repeat what the agent already says in its own line.
 	slog.SetLogLoggerLevel(slog.LevelDebug)
-	for _, w := range cfgWarnings {
-		log.Warn("config: " + w)
-	}
+	a.configWarnings(cfgWarnings)
+	return nil
+}
 
-	if err := p.EnsureRuntimeDir(); err != nil {
+func (a *agent) configWarnings(warnings []string) {
+	for _, w := range warnings {
+		a.log.Warn("config: " + w)
+	}
+}
+
+// openState takes the agent's lock and opens the alarms and the clock.
+func (a *agent) openState() error {
+	if err := a.paths.EnsureRuntimeDir(); err != nil {
 		return err // it names the directory and how to fix it
 	}
-	lock, err := daemon.AcquireLock(p.PidFile)
+	lock, err := daemon.AcquireLock(a.paths.PidFile)
 	if err != nil {
 		return err
 	}
-	defer lock.Release()
-
-	st, err := store.Open(p.AlarmsFile)
+	a.onRelease(func() { _ = lock.Release() })
+	st, err := store.Open(a.paths.AlarmsFile)
 	if err != nil {
 		return fmt.Errorf("open alarms: %w", err)
 	}
 	if w := st.Warning(); w != "" {
-		log.Warn(w)
+		a.log.Warn(w)
 	}
 	clk, err := clock.System()
 	if err != nil {
 		return fmt.Errorf("clock: %w", err)
 	}
-	defer clk.Close()
+	a.onRelease(func() { _ = clk.Close() })
+	a.store, a.clock = st, clk
+	return nil
+}
 
+// startDesktop builds what reaches the desktop: the notifier, the speaker and the ringer over
+// them. None of it fails: alarms ring with whatever works.
+func (a *agent) startDesktop() {
+	if msg := displayProblem(); msg != "" {
+		a.log.Warn(msg)
+	}
+	a.desktopLog = a.log
 	// A session started without DBUS_SESSION_BUS_ADDRESS may still have the standard user bus;
 	// point both the notifier and the tray at it rather than letting anything autolaunch one.
-	if msg := displayProblem(); msg != "" {
-		log.Warn(msg)
+	if sessionbus.Used {
+		if _, err := sessionbus.Export(); err != nil {
+			// One line for the whole desktop side (DESIGN §10).
+			a.log.Warn(err.Error() + ": no notifications and no tray icon; alarms still ring with sound")
+			a.desktopLog = slog.New(minLevel{a.log.Handler(), slog.LevelError})
+		}
 	}
-	desktopLog := log
-	if !tray.EnsureBusAddress() {
-		// One line for the whole desktop side (DESIGN §10); the notifier and the tray would each
-		// say the same thing again.
-		log.Warn("no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset and there is no $XDG_RUNTIME_DIR/bus): no notifications and no tray icon; alarms still ring with sound")
-		desktopLog = slog.New(minLevel{log.Handler(), slog.LevelError})
-	}
-	notif := notifier.New(desktopLog, "alarmd")
-	defer notif.Close()
+	a.notif = notifier.New(a.desktopLog, "alarmd")
+	a.onRelease(func() { _ = a.notif.Close() })
 	// Connect now, so the first ring does not pay for it; a failure is logged once by the
 	// notifier itself and alarms still ring.
-	_ = notif.Connect()
+	_ = a.notif.Connect()
 	// The speaker is opened on the first ring, not now, and suspended whenever nothing rings.
-	player := audio.NewPlayer(log)
-	defer player.Close()
-	ring := ringer.New(ringer.Options{
-		Notifier: notif,
-		Sound:    alarmSound{player: player, userDir: p.SoundsDir, fallback: cfg.Defaults.Sound, log: log},
-		Log:      log,
-		AppIcon:  notificationIcon(p.RuntimeDir, log),
+	a.player = audio.NewPlayer(a.log)
+	a.onRelease(func() { _ = a.player.Close() })
+	a.ring = ringer.New(ringer.Options{
+		Notifier: a.notif,
+		Sound:    alarmSound{player: a.player, userDir: a.paths.SoundsDir, fallback: a.cfg.Defaults.Sound, log: a.log},
+		Log:      a.log,
+		AppIcon:  notificationIcon(a.paths.RuntimeDir, a.log),
 	})
+}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var trayIcon atomic.Pointer[tray.Tray]
-	svc := service.New(service.Options{
-		Store:      st,
-		Clock:      clk,
-		Ringer:     ring,
-		Log:        log,
-		Version:    opts.Version,
+// newService builds the alarm service and the context that stops the agent.
+func (a *agent) newService() {
+	a.ctx, a.cancel = context.WithCancel(context.Background())
+	a.onRelease(a.cancel)
+	a.svc = service.New(service.Options{
+		Store:      a.store,
+		Clock:      a.clock,
+		Ringer:     a.ring,
+		Log:        a.log,
+		Version:    a.opts.Version,
 		PID:        os.Getpid(),
-		Defaults:   serviceDefaults(cfg),
-		CheckSound: checkSound(p.SoundsDir),
-		Health: func() (string, string, string) {
-			trayState := "starting"
-			if tr := trayIcon.Load(); tr != nil {
-				trayState = tr.State()
-			}
-			return trayState, notif.State(), player.State()
-		},
-		Quit: cancel,
+		Defaults:   serviceDefaults(a.cfg),
+		CheckSound: checkSound(a.paths.SoundsDir),
+		Health:     a.health,
+		Quit:       a.cancel,
 	})
+}
 
-	trayOpts := tray.Options{
-		Controller:  svc,
-		Log:         desktopLog,
-		QuickTimers: cfg.QuickTimers,
-		Quit:        cancel,
-		Notify:      func(title, body string) { ring.Warn(title, body) },
+// health is the tray, notification and audio lines of `alarmd status`.
+func (a *agent) health() (trayState, notifications, sound string) {
+	trayState = "starting"
+	if tr := a.tray.Load(); tr != nil {
+		trayState = tr.State()
+	}
+	return trayState, a.notif.State(), a.player.State()
+}
+
+// startTray shows the tray icon; the agent runs without it when it cannot.
+func (a *agent) startTray() {
+	o := tray.Options{
+		Controller:  a.svc,
+		Log:         a.desktopLog,
+		QuickTimers: a.cfg.QuickTimers,
+		Quit:        a.cancel,
+		Notify:      func(title, body string) { a.ring.Warn(title, body) },
 	}
 	if login, err := newLoginItem(); err != nil {
-		log.Warn("the tray's Start at login item is hidden", "err", err)
+		a.log.Warn("the tray's Start at login item is hidden", "err", err)
 	} else {
-		trayOpts.Autostart = login
+		o.Autostart = login
 	}
-	tr, err := tray.Start(ctx, trayOpts)
+	tr, err := tray.Start(a.ctx, o)
 	if err != nil {
-		log.Warn("tray not started; alarms still ring", "err", err)
-	} else {
-		trayIcon.Store(tr)
-		defer tr.Close()
+		a.log.Warn("tray not started; alarms still ring", "err", err)
+		return
 	}
+	a.tray.Store(tr)
+	a.onRelease(tr.Close)
+}
 
-	ln, err := server.Listen(p.SocketFile)
+// listen opens the control socket; run serves it.
+func (a *agent) listen() error {
+	ln, err := server.Listen(a.paths.SocketFile)
 	if err != nil {
 		return err
 	}
-	srv := server.New(svc, log, cancel)
-	requests := make(chan struct{}, 1)
-	srv.OnActivity(func() {
+	a.ln = ln
+	a.srv = server.New(a.svc, a.log, a.cancel)
+	a.requests = make(chan struct{}, 1)
+	a.srv.OnActivity(func() {
 		select {
-		case requests <- struct{}{}:
+		case a.requests <- struct{}{}:
 		default:
 		}
 	})
-	var wg sync.WaitGroup
-	wg.Add(1)
+	return nil
+}
+
+// run serves the control socket, handles signals and runs the scheduler until the agent is
+// asked to stop, then shuts those down.
+func (a *agent) run(ready *daemon.Readiness) {
+	var serving sync.WaitGroup
+	serving.Add(1)
 	go func() {
-		defer wg.Done()
-		if err := srv.Serve(ln); err != nil {
-			log.Error("control socket stopped", "err", err)
-			cancel()
+		defer serving.Done()
+		if err := a.srv.Serve(a.ln); err != nil {
+			a.log.Error("control socket stopped", "err", err)
+			a.cancel()
 		}
 	}()
-
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	defer signal.Stop(sigs)
-	go func() {
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case sig := <-sigs:
-				if sig == syscall.SIGHUP {
-					log.Info("SIGHUP: reloading the config and the alarms")
-					if c, warns, err := config.Load(p.ConfigFile); err != nil {
-						log.Error("config not reloaded", "err", err)
-					} else {
-						for _, w := range warns {
-							log.Warn("config: " + w)
-						}
-						svc.SetDefaults(serviceDefaults(c))
-					}
-					if err := svc.Reload(); err != nil {
-						log.Error("reload failed; keeping the alarms in memory", "err", err)
-					}
-					continue
-				}
-				log.Info("stopping on signal", "signal", sig.String())
-				cancel()
-			}
-		}
-	}()
+	go a.handleSignals(sigs)
 
-	runErr := make(chan error, 1)
-	go func() { runErr <- svc.Run(ctx) }()
-
-	pid := os.Getpid()
-	if err := ready.Ready(pid); err != nil {
-		log.Warn("could not report readiness to the starter", "err", err)
-	}
-	if err := daemon.NotifyReady(); err != nil {
-		log.Warn("sd_notify READY failed", "err", err)
-	}
-	log.Info("agent ready", "pid", pid, "version", opts.Version, "socket", p.SocketFile, "alarms", len(svc.List()))
+	scheduler := make(chan error, 1)
+	go func() { scheduler <- a.svc.Run(a.ctx) }()
+	a.reportReady(ready)
 	// A second after start-up, and after every later burst of changes, hand the garbage back
 	// and stop the runtime's timed collections (see agent/quiet).
-	go quiet.Keep(ctx, quiet.Options{Changes: svc.Subscribe(), Activity: requests, Busy: func() bool { return len(ring.Ringing()) > 0 }})
+	go quiet.Keep(a.ctx, quiet.Options{Changes: a.svc.Subscribe(), Activity: a.requests, Busy: func() bool { return len(a.ring.Ringing()) > 0 }})
 
-	<-ctx.Done()
+	<-a.ctx.Done()
+	a.shutdown(scheduler, &serving)
+}
+
+// reportReady tells the starter (the daemon's stage 1, or systemd) and the log that the agent
+// serves.
+func (a *agent) reportReady(ready *daemon.Readiness) {
+	pid := os.Getpid()
+	if err := ready.Ready(pid); err != nil {
+		a.log.Warn("could not report readiness to the starter", "err", err)
+	}
+	if err := daemon.NotifyReady(); err != nil {
+		a.log.Warn("sd_notify READY failed", "err", err)
+	}
+	a.log.Info("agent ready", "pid", pid, "version", a.opts.Version, "socket", a.paths.SocketFile, "alarms", len(a.svc.List()))
+}
+
+// handleSignals stops the agent on SIGTERM and SIGINT and reloads on SIGHUP.
+func (a *agent) handleSignals(sigs <-chan os.Signal) {
+	for {
+		select {
+		case <-a.ctx.Done():
+			return
+		case sig := <-sigs:
+			if sig == syscall.SIGHUP {
+				a.reload()
+				continue
+			}
+			a.log.Info("stopping on signal", "signal", sig.String())
+			a.cancel()
+		}
+	}
+}
+
+// reload reads the config and the alarms file again (SIGHUP); a broken config keeps the old.
+func (a *agent) reload() {
+	a.log.Info("SIGHUP: reloading the config and the alarms")
+	if c, warns, err := config.Load(a.paths.ConfigFile); err != nil {
+		a.log.Error("config not reloaded", "err", err)
+	} else {
+		a.configWarnings(warns)
+		a.svc.SetDefaults(serviceDefaults(c))
+	}
+	if err := a.svc.Reload(); err != nil {
+		a.log.Error("reload failed; keeping the alarms in memory", "err", err)
+	}
+}
+
+// shutdown waits for the scheduler, closes the control socket and stops the ringer; release
+// takes the rest apart.
+func (a *agent) shutdown(scheduler <-chan error, serving *sync.WaitGroup) {
 	_ = daemon.NotifyStopping()
-	log.Info("agent stopping")
-	if err := <-runErr; err != nil {
-		log.Error("scheduler stopped with an error", "err", err)
+	a.log.Info("agent stopping")
+	if err := <-scheduler; err != nil {
+		a.log.Error("scheduler stopped with an error", "err", err)
 	}
-	shutdownCtx, done := context.WithTimeout(context.Background(), 3*time.Second)
+	ctx, done := context.WithTimeout(context.Background(), 3*time.Second)
 	defer done()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		log.Warn("control socket shutdown", "err", err)
+	if err := a.srv.Shutdown(ctx); err != nil {
+		a.log.Warn("control socket shutdown", "err", err)
 	}
-	wg.Wait()
-	ring.Close()
-	if err := os.Remove(p.SocketFile); err != nil && !errors.Is(err, os.ErrNotExist) {
-		log.Warn("remove control socket", "err", err)
+	serving.Wait()
+	a.ring.Close()
+	if err := os.Remove(a.paths.SocketFile); err != nil && !errors.Is(err, os.ErrNotExist) {
+		a.log.Warn("remove control socket", "err", err)
 	}
-	log.Info("agent stopped")
-	return nil
+	a.log.Info("agent stopped")
 }
 
 // serviceDefaults are the config's option defaults in the service's terms.

@@ -4,47 +4,15 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"alarmd/agent/sessionbus"
 )
 
 const watcherName = "org.kde.StatusNotifierWatcher"
-
-// EnsureBusAddress makes sure DBUS_SESSION_BUS_ADDRESS is set when a session bus is reachable:
-// when it is unset but $XDG_RUNTIME_DIR/bus is a socket (systemd's user bus), it is set to that.
-// It reports whether an address is set. Without one, godbus would autolaunch a stray bus
-// through dbus-launch, so nothing should call dbus.SessionBus() then.
-func EnsureBusAddress() bool {
-	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") != "" {
-		return true
-	}
-	rt := os.Getenv("XDG_RUNTIME_DIR")
-	if rt == "" {
-		return false
-	}
-	p := filepath.Join(rt, "bus")
-	if fi, err := os.Stat(p); err != nil || fi.Mode()&os.ModeSocket == 0 {
-		return false
-	}
-	return os.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+escapeBusValue(p)) == nil
-}
-
-// escapeBusValue escapes a D-Bus address value: bytes outside [-0-9A-Za-z_/.\*] become %XX.
-func escapeBusValue(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-_/.\\*", c) >= 0 {
-			b.WriteByte(c)
-		} else {
-			fmt.Fprintf(&b, "%%%02x", c)
-		}
-	}
-	return b.String()
-}
 
 // connectBus connects the shared session bus connection that fyne.io/systray uses (it calls
 // dbus.SessionBus() itself and would dereference a nil connection on Quit if that failed, so we
@@ -55,8 +23,10 @@ func escapeBusValue(s string) string {
 // re-registration loop reads every signal that connection receives and gives up on any it does
 // not expect.
 func connectBus() (probe func() (string, bool), closeBus func(), reason string) {
-	if !EnsureBusAddress() {
-		return nil, nil, "no session bus (DBUS_SESSION_BUS_ADDRESS is not set)"
+	// fyne dials through godbus's default, which reads DBUS_SESSION_BUS_ADDRESS and would
+	// autolaunch a bus without it.
+	if _, err := sessionbus.Export(); err != nil {
+		return nil, nil, err.Error()
 	}
 	conn, err := dbus.SessionBus()
 	if err != nil {
@@ -99,3 +69,7 @@ func hostState(conn *dbus.Conn) (string, bool) {
 	}
 	return "tray host present; icon not registered yet", true
 }
+
+// refreshLoginOnRedraw: no; the host's "menu opened" event rereads the start-at-login state
+// (reading it may run systemctl, too slow for every redraw).
+const refreshLoginOnRedraw = false

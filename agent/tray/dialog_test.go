@@ -20,8 +20,7 @@ type fakeController struct {
 	err   error
 }
 
-func (f *fakeController) List() []api.Alarm  { return nil }
-func (f *fakeController) Status() api.Status { return api.Status{} }
+func (f *fakeController) Snapshot() api.Snapshot { return api.Snapshot{} }
 func (f *fakeController) Add(r api.AddRequest) (api.Alarm, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

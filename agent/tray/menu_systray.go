@@ -43,7 +43,7 @@ func Start(ctx context.Context, o Options) (*Tray, error) {
 
 	events := make(chan event, 32)
 	m := &menu{t: t, events: events}
-	first := BuildModel(o.Controller.List(), o.Controller.Status(), t.o.Now())
+	first := BuildModel(o.Controller.Snapshot(), t.o.Now())
 	systray.SetTitle("alarmd")
 	setIcon(first.Icon)
 	systray.SetTooltip(first.Tooltip)
@@ -76,13 +76,22 @@ func Start(ctx context.Context, o Options) (*Tray, error) {
 		}
 		m.loop(t.dialogCtx, changes, first)
 	}()
+	go m.forwardOpened()
 	return t, nil
 }
 
-// event is a click, forwarded from an item's ClickedCh to the loop.
+// event is a click, forwarded from an item's ClickedCh to the loop, or news for the loop.
 type event struct {
 	kind  int
 	index int
+	login loginOp // evLoginDone: what ran
+	err   error   // evLoginDone: how it went
+}
+
+// loginOp is a read or a change of the start-at-login state.
+type loginOp struct {
+	set bool // SetEnabled(on); false: Refresh
+	on  bool
 }
 
 const (
@@ -95,6 +104,8 @@ const (
 	evPause
 	evLogin
 	evQuit
+	evOpened    // the host opened the menu
+	evLoginDone // a loginOp ended
 )
 
 // item is a menu item with the state last sent over the bus, so that a redraw only sends what
@@ -149,6 +160,12 @@ type menu struct {
 	slotIDs  []int
 	pause    *item
 	login    *item
+
+	// The start-at-login state is read and changed off the loop, one operation at a time (they
+	// may run systemctl): loginBusy says one runs, loginNext is the one to run after it.
+	loginBusy    bool
+	loginNext    *loginOp
+	loginChecked bool // what the checkbox shows
 }
 
 func (m *menu) send(e event) {
@@ -183,8 +200,8 @@ func (m *menu) build() {
 	m.header.mi.Disable()
 	for i := 0; i < ringPool; i++ {
 		s := ringSlot{
-			stop:   m.add(systray.AddMenuItem("Stop", ""), event{evStop, i}),
-			snooze: m.add(systray.AddMenuItem("Snooze", ""), event{evSnooze, i}),
+			stop:   m.add(systray.AddMenuItem("Stop", ""), event{kind: evStop, index: i}),
+			snooze: m.add(systray.AddMenuItem("Snooze", ""), event{kind: evSnooze, index: i}),
 		}
 		s.stop.set("Stop", false, false)
 		s.snooze.set("Snooze", false, false)
@@ -194,7 +211,7 @@ func (m *menu) build() {
 	m.add(systray.AddMenuItem("New alarm…", "Set an alarm"), event{kind: evNewAlarm})
 	qt := systray.AddMenuItem("Quick timer", "Start a timer")
 	for i, d := range m.t.o.QuickTimers {
-		m.quick = append(m.quick, m.add(qt.AddSubMenuItem(duration(d), ""), event{evQuick, i}))
+		m.quick = append(m.quick, m.add(qt.AddSubMenuItem(duration(d), ""), event{kind: evQuick, index: i}))
 	}
 	m.alarms = &item{mi: systray.AddMenuItem("Alarms", "")}
 	m.noAlarms = &item{mi: m.alarms.mi.AddSubMenuItem("No alarms", "")}
@@ -211,6 +228,7 @@ func (m *menu) build() {
 
 func (m *menu) loop(ctx context.Context, changes <-chan struct{}, first Model) {
 	m.apply(first)
+	m.requestLogin(loginOp{}) // the first read of the start-at-login state
 	for {
 		select {
 		case <-ctx.Done():
@@ -224,8 +242,71 @@ func (m *menu) loop(ctx context.Context, changes <-chan struct{}, first Model) {
 }
 
 func (m *menu) redraw() {
-	c := m.t.o.Controller
-	m.apply(BuildModel(c.List(), c.Status(), m.t.o.Now()))
+	m.apply(BuildModel(m.t.o.Controller.Snapshot(), m.t.o.Now()))
+	if refreshLoginOnRedraw {
+		m.requestLogin(loginOp{})
+	}
+}
+
+// forwardOpened relays the host's "menu opened" to the loop, which then rereads the
+// start-at-login state. fyne drops the signal unless someone is waiting for it, hence a
+// goroutine of its own.
+func (m *menu) forwardOpened() {
+	for {
+		select {
+		case <-systray.TrayOpenedCh:
+			m.send(event{kind: evOpened})
+		case <-m.t.dialogCtx.Done():
+			return
+		}
+	}
+}
+
+// requestLogin runs op on a goroutine of its own, or after the one running: a change replaces
+// a waiting read (it reads the state too), a read never replaces a waiting change.
+func (m *menu) requestLogin(op loginOp) {
+	a := m.t.o.Autostart
+	if a == nil {
+		return
+	}
+	if m.loginBusy {
+		if op.set || m.loginNext == nil {
+			m.loginNext = &op
+		}
+		return
+	}
+	m.loginBusy = true
+	m.t.loginOps.Add(1)
+	go func() {
+		defer m.t.loginOps.Done()
+		var err error
+		if op.set {
+			err = a.SetEnabled(op.on)
+		} else {
+			err = a.Refresh()
+		}
+		m.send(event{kind: evLoginDone, login: op, err: err})
+	}()
+}
+
+// loginDone shows what a loginOp found and starts the next one, if any.
+func (m *menu) loginDone(e event) {
+	m.loginBusy = false
+	if e.err != nil && e.login.set {
+		m.failed("start at login", e.err)
+	} else if e.err != nil {
+		m.t.log.Debug("start at login: cannot read the state", "err", e.err)
+	}
+	next := m.loginNext
+	m.loginNext = nil
+	if next == nil || !next.set {
+		// A waiting change keeps the checkbox showing what the user asked for.
+		m.loginChecked = m.t.o.Autostart.Enabled()
+		m.login.set("Start at login", m.loginChecked, true)
+	}
+	if next != nil {
+		m.requestLogin(*next)
+	}
 }
 
 func setIcon(s assets.State) {
@@ -270,8 +351,8 @@ func (m *menu) apply(md Model) {
 		sub := &item{mi: m.alarms.mi.AddSubMenuItem("", "")}
 		m.slots = append(m.slots, alarmSlot{
 			sub:     sub,
-			enabled: m.add(sub.mi.AddSubMenuItemCheckbox("Enabled", "", false), event{evEnable, i}),
-			del:     m.add(sub.mi.AddSubMenuItem("Delete", ""), event{evDelete, i}),
+			enabled: m.add(sub.mi.AddSubMenuItemCheckbox("Enabled", "", false), event{kind: evEnable, index: i}),
+			del:     m.add(sub.mi.AddSubMenuItem("Delete", ""), event{kind: evDelete, index: i}),
 		})
 	}
 	m.slotIDs = m.slotIDs[:0]
@@ -287,8 +368,8 @@ func (m *menu) apply(md Model) {
 		}
 	}
 	m.pause.set("Pause all alarms", md.Paused, true)
-	if a := m.t.o.Autostart; a != nil {
-		m.login.set("Start at login", a.Enabled(), true)
+	if m.t.o.Autostart != nil {
+		m.login.set("Start at login", m.loginChecked, true)
 	}
 }
 
@@ -331,17 +412,27 @@ func (m *menu) handle(e event) {
 		what = "pause all alarms"
 		err = c.SetPaused(!m.pause.mi.Checked())
 	case evLogin:
-		if a := m.t.o.Autostart; a != nil {
-			what = "start at login"
-			err = a.SetEnabled(!a.Enabled())
-			m.login.set("Start at login", a.Enabled(), true)
+		if m.t.o.Autostart != nil {
+			// Show the choice at once; loginDone shows what it came to.
+			m.loginChecked = !m.loginChecked
+			m.login.set("Start at login", m.loginChecked, true)
+			m.requestLogin(loginOp{set: true, on: m.loginChecked})
 		}
 	case evQuit:
 		m.t.log.Info("quit chosen from the tray")
 		m.t.o.Quit()
+	case evOpened:
+		m.requestLogin(loginOp{})
+	case evLoginDone:
+		m.loginDone(e)
 	}
 	if err != nil {
-		m.t.log.Warn("tray action failed", "action", what, "err", err)
-		m.t.o.Notify("alarmd", fmt.Sprintf("Could not %s: %v", what, err))
+		m.failed(what, err)
 	}
+}
+
+// failed logs and shows a tray action that did not work.
+func (m *menu) failed(what string, err error) {
+	m.t.log.Warn("tray action failed", "action", what, "err", err)
+	m.t.o.Notify("alarmd", fmt.Sprintf("Could not %s: %v", what, err))
 }

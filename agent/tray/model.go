@@ -11,7 +11,7 @@ import (
 	"alarmd/assets"
 )
 
-// Model is everything the tray shows. BuildModel computes it from the controller's data alone.
+// Model is everything the tray shows. BuildModel computes it from the controller's snapshot alone.
 type Model struct {
 	Icon    assets.State
 	Tooltip string
@@ -41,9 +41,10 @@ type AlarmEntry struct {
 	Enabled bool
 }
 
-// BuildModel computes what the tray shows from the alarms and the status; now only decides how
-// much of a date the labels need (a weekday within the coming week, else the date).
-func BuildModel(alarms []api.Alarm, st api.Status, now time.Time) Model {
+// BuildModel computes what the tray shows from one snapshot of the service; now only decides
+// how much of a date the labels need (a weekday within the coming week, else the date).
+func BuildModel(st api.Snapshot, now time.Time) Model {
+	alarms := st.Alarms
 	m := Model{Paused: st.Paused}
 	byID := map[int]api.Alarm{}
 	anySet := false

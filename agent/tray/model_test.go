@@ -31,7 +31,7 @@ func TestBuildModel(t *testing.T) {
 	tests := []struct {
 		name    string
 		alarms  []api.Alarm
-		st      api.Status
+		st      api.Snapshot
 		icon    assets.State
 		tooltip string
 		header  string
@@ -46,27 +46,27 @@ func TestBuildModel(t *testing.T) {
 			tooltip: "No alarms", header: "No alarms", titles: []string{"Alarm (off)"},
 		},
 		{
-			name: "set", alarms: []api.Alarm{far, wake, off}, st: api.Status{Next: &wake}, icon: assets.Set,
+			name: "set", alarms: []api.Alarm{far, wake, off}, st: api.Snapshot{Next: &wake}, icon: assets.Set,
 			tooltip: "Next: Tue 07:30 Wake up", header: "Next: Tue 07:30 Wake up",
 			titles: []string{"Tue 07:30 Wake up", "Alarm (off)", "Sun 20 Dec 09:00 Dentist"},
 		},
 		{
-			name: "seconds and snoozed", alarms: []api.Alarm{timer, snoozed}, st: api.Status{Next: &timer}, icon: assets.Set,
+			name: "seconds and snoozed", alarms: []api.Alarm{timer, snoozed}, st: api.Snapshot{Next: &timer}, icon: assets.Set,
 			tooltip: "Next: Mon 22:00:02 Alarm", header: "Next: Mon 22:00:02 Alarm",
 			titles: []string{"Mon 22:00:02 Alarm", "Mon 22:10 Nap (snoozed)"},
 		},
 		{
-			name: "paused", alarms: []api.Alarm{wake}, st: api.Status{Paused: true, Next: &wake}, icon: assets.Paused,
+			name: "paused", alarms: []api.Alarm{wake}, st: api.Snapshot{Paused: true, Next: &wake}, icon: assets.Paused,
 			tooltip: "All alarms paused", header: "All alarms paused", titles: []string{"Tue 07:30 Wake up"},
 		},
 		{
-			name: "ringing wins over paused", alarms: []api.Alarm{wake, ring}, st: api.Status{Paused: true, Ringing: []int{4}, Next: &wake},
+			name: "ringing wins over paused", alarms: []api.Alarm{wake, ring}, st: api.Snapshot{Paused: true, Ringing: []int{4}, Next: &wake},
 			icon: assets.Ringing, tooltip: "Ringing: Tea", header: "All alarms paused",
 			ringing: []RingEntry{{ID: 4, Stop: "Stop Tea", Snooze: "Snooze 5 min"}},
 			titles:  []string{"Tue 07:30 Wake up", "Tea (ringing)"},
 		},
 		{
-			name: "two ringing", alarms: []api.Alarm{ring, off}, st: api.Status{Ringing: []int{4, 2}},
+			name: "two ringing", alarms: []api.Alarm{ring, off}, st: api.Snapshot{Ringing: []int{4, 2}},
 			icon: assets.Ringing, tooltip: "Ringing: Alarm, Tea", header: "No alarms",
 			ringing: []RingEntry{{ID: 2, Stop: "Stop Alarm", Snooze: "Snooze Alarm 5 min"}, {ID: 4, Stop: "Stop Tea", Snooze: "Snooze Tea 5 min"}},
 			titles:  []string{"Alarm (off)", "Tea (ringing)"},
@@ -74,7 +74,9 @@ func TestBuildModel(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := BuildModel(tt.alarms, tt.st, now)
+			st := tt.st
+			st.Alarms = tt.alarms
+			m := BuildModel(st, now)
 			if m.Icon != tt.icon || m.Tooltip != tt.tooltip || m.Header != tt.header || m.Paused != tt.st.Paused {
 				t.Errorf("got icon %q tooltip %q header %q paused %v", m.Icon, m.Tooltip, m.Header, m.Paused)
 			}
@@ -140,7 +142,7 @@ func TestModelCapsTheAlarmsSubmenu(t *testing.T) {
 		alarms = append(alarms, a)
 	}
 	alarms[0].State, alarms[0].Next = api.StateRinging, time.Time{}
-	m := BuildModel(alarms, api.Status{Ringing: []int{1}}, now)
+	m := BuildModel(api.Snapshot{Alarms: alarms, Ringing: []int{1}}, now)
 	if len(m.Alarms) != MaxMenuAlarms || m.More != 500-MaxMenuAlarms {
 		t.Fatalf("%d entries, %d more; want %d and %d", len(m.Alarms), m.More, MaxMenuAlarms, 500-MaxMenuAlarms)
 	}
@@ -150,7 +152,7 @@ func TestModelCapsTheAlarmsSubmenu(t *testing.T) {
 	if last := m.Alarms[len(m.Alarms)-1]; last.ID != 500 {
 		t.Errorf("the soonest alarms should be kept (id 500 rings first), last entry %+v", last)
 	}
-	if m := BuildModel(alarms[:10], api.Status{}, now); m.More != 0 || len(m.Alarms) != 10 {
+	if m := BuildModel(api.Snapshot{Alarms: alarms[:10]}, now); m.More != 0 || len(m.Alarms) != 10 {
 		t.Errorf("small lists are not capped: %d, more %d", len(m.Alarms), m.More)
 	}
 }

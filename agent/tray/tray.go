@@ -3,9 +3,12 @@
 // set a new alarm or a quick timer, switch alarms on and off, pause everything, toggle start at
 // login, and quit.
 //
-// What the tray shows is computed by a pure function (BuildModel) from the alarm list and the
-// status, so it is tested without D-Bus; the systray glue only applies a Model to menu items.
-// The tray redraws only when the controller reports a change: it has no timers of its own.
+// What the tray shows is computed by a pure function (BuildModel) from one snapshot of the
+// service, so it is tested without D-Bus; the systray glue only applies a Model to menu items.
+// The tray redraws only when the controller reports a change: it has no timers of its own. A
+// redraw asks the service for nothing but its Snapshot, which never calls back into the tray,
+// and reads the start-at-login state from a cache: reading it afresh may run systemctl, so that
+// happens off the menu's goroutine when the menu opens or the user toggles it.
 //
 // The tray never stops the agent from working: with no session bus or no tray host it logs one
 // line and State says why. fyne.io/systray re-registers the icon itself whenever a
@@ -24,8 +27,9 @@ import (
 
 // Controller is what the tray drives; *service.Service implements it.
 type Controller interface {
-	List() []api.Alarm
-	Status() api.Status
+	// Snapshot is the alarms, the pause, what rings and what rings next, read at once; a
+	// redraw draws from it alone.
+	Snapshot() api.Snapshot
 	Add(req api.AddRequest) (api.Alarm, error)
 	Patch(id int, req api.PatchRequest) (api.Alarm, error)
 	Delete(id int) error
@@ -35,9 +39,15 @@ type Controller interface {
 	Subscribe() <-chan struct{}
 }
 
-// Autostart switches starting at login on and off.
+// Autostart switches starting at login on and off. Refresh and SetEnabled may take a while
+// (they may run systemctl): the tray calls them one at a time and never on its menu goroutine.
 type Autostart interface {
+	// Enabled reports the state the last Refresh or SetEnabled found; it must not block, as every
+	// redraw reads it.
 	Enabled() bool
+	// Refresh reads the state afresh, for a change made elsewhere (`alarmd autostart`).
+	Refresh() error
+	// SetEnabled turns starting at login on or off and updates what Enabled reports.
 	SetEnabled(on bool) error
 }
 
@@ -85,6 +95,7 @@ type Tray struct {
 	probe func() (string, bool)  // asks the bus what the host shows, when running
 
 	dialogBusy atomic.Bool
+	loginOps   sync.WaitGroup // Autostart calls under way; Close waits for them
 	dialogCtx  context.Context
 	stop       context.CancelFunc
 	loopDone   chan struct{}
@@ -143,6 +154,7 @@ func (t *Tray) Close() {
 			return
 		}
 		<-t.loopDone
+		t.loginOps.Wait() // a start-at-login change the user asked for is not cut short
 		t.quit()
 		t.setState("stopped")
 	})

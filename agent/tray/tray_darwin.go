@@ -5,9 +5,6 @@ import (
 	"errors"
 )
 
-// EnsureBusAddress reports whether a session bus address is set; macOS has none.
-func EnsureBusAddress() bool { return false }
-
 // Start on macOS returns a tray that shows nothing: fyne.io/systray needs cgo and the process's
 // main thread there, which the agent's structure does not give it yet. State says so.
 func Start(ctx context.Context, o Options) (*Tray, error) {

@@ -249,18 +249,34 @@ func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
 	}
 }
 
+// fakeAutostart keeps the state as a real login item would: on is the entry on disk, cached
+// what Enabled reports until Refresh or SetEnabled reads on again.
 type fakeAutostart struct {
-	mu sync.Mutex
-	on bool
+	mu        sync.Mutex
+	on        bool
+	cached    bool
+	refreshes int
 }
 
-func (f *fakeAutostart) Enabled() bool { f.mu.Lock(); defer f.mu.Unlock(); return f.on }
+func (f *fakeAutostart) Enabled() bool { f.mu.Lock(); defer f.mu.Unlock(); return f.cached }
+func (f *fakeAutostart) Refresh() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.cached = f.on
+	f.refreshes++
+	return nil
+}
 func (f *fakeAutostart) SetEnabled(on bool) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.on = on
+	f.on, f.cached = on, on
 	return nil
 }
+
+// set changes the entry on disk behind the tray's back, as `alarmd autostart` would.
+func (f *fakeAutostart) set(on bool) { f.mu.Lock(); defer f.mu.Unlock(); f.on = on }
+
+func (f *fakeAutostart) refreshCount() int { f.mu.Lock(); defer f.mu.Unlock(); return f.refreshes }
 
 // TestTrayOverDBus runs the real tray (fyne.io/systray is a process singleton: one Start per test
 // binary) against a fake tray host on a private session bus, driving a real alarm service.
@@ -460,6 +476,35 @@ func TestTrayOverDBus(t *testing.T) {
 		it.t = t
 		it.click("Start at login")
 		eventually(t, time.Second, "autostart on", func() bool { return auto.Enabled() && it.layout().find("Start at login").checked() })
+
+		// A redraw reads the cached state only: after one is seen, nothing was read afresh.
+		before := auto.refreshCount()
+		auto.set(false)
+		if _, err := svc.Add(api.AddRequest{When: "tomorrow 6:00"}); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, time.Second, "the redraw for the new alarm", func() bool { return it.layout().find("Alarms", "", "Enabled") != nil })
+		if n := auto.refreshCount(); n != before {
+			t.Errorf("the start-at-login state was read %d times by a redraw", n-before)
+		}
+		if !it.layout().find("Start at login").checked() {
+			t.Error("the redraw dropped the cached start-at-login state")
+		}
+		// Opening the menu reads it afresh and shows the change made elsewhere.
+		if err := it.menu.Call("com.canonical.dbusmenu.Event", 0, it.layout().id, "opened", dbus.MakeVariant(int32(0)), uint32(time.Now().Unix())).Err; err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, time.Second, "the menu showing autostart off", func() bool { return !it.layout().find("Start at login").checked() })
+		if n := auto.refreshCount(); n != before+1 {
+			t.Errorf("opening the menu read the state %d times, want once", n-before)
+		}
+		for _, a := range svc.List() {
+			if err := svc.Delete(a.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		it.click("Start at login")
+		eventually(t, time.Second, "autostart on again", func() bool { return auto.Enabled() && it.layout().find("Start at login").checked() })
 	})
 
 	t.Run("activate opens New alarm", func(t *testing.T) {
