@@ -1,3 +1,4 @@
+// Platforms other than Linux, macOS and Windows (the BSDs, other Unix desktops): XDG autostart.
 //go:build !linux && !darwin && !windows
 
 package autostart

@@ -1,3 +1,4 @@
+// Platforms other than Linux (macOS, Windows, the BSDs): no timerfd, so the sleeping timer.
 //go:build !linux
 
 package clock

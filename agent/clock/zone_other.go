@@ -1,3 +1,4 @@
+// Platforms other than Linux and Windows (macOS, the BSDs): /etc/localtime, read, not watched.
 //go:build !linux && !windows
 
 package clock

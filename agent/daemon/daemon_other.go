@@ -1,3 +1,4 @@
+// Platforms other than Linux and macOS (Windows, the BSDs): no background start; `alarmd run`.
 //go:build !linux && !darwin
 
 package daemon

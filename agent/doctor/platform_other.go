@@ -1,3 +1,4 @@
+// Platforms other than Linux (macOS, Windows, the BSDs): native dialogs, no session bus.
 //go:build !linux
 
 package doctor

@@ -1,3 +1,4 @@
+// Platforms other than Linux (macOS, Windows, the BSDs): tests do not compare device and inode.
 //go:build !linux
 
 package logging

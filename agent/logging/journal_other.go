@@ -1,3 +1,4 @@
+// Platforms other than Linux (macOS, Windows, the BSDs): no systemd journal.
 //go:build !linux
 
 package logging

@@ -1,3 +1,4 @@
+// Platforms other than Linux (macOS, Windows, the BSDs): notifications through beeep.
 //go:build !linux
 
 package notifier
