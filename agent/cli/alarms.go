@@ -53,31 +53,8 @@ func (e *env) addCommand() *cobra.Command {
 				label := strings.Join(args[n:], " ")
 				req.Label = &label
 			}
-			if req.Repeat != "" {
-				if _, err := when.ParseRepeat(req.Repeat); err != nil {
-					return whenError(err, when.AcceptedRepeats)
-				}
-			}
-			if cmd.Flags().Changed("volume") {
-				if err := alarm.CheckVolume("--volume", req.Volume); err != nil {
-					return usagef("usage: "+cmd.UseLine(), "%v", err)
-				}
-			}
-			// The same limits the agent applies (alarm.Limit), checked here too so that a bad
-			// value is refused before the agent is asked, with the same words.
-			for _, o := range []struct {
-				limit alarm.Limit
-				v     string
-			}{{alarm.SnoozeLimit, req.Snooze}, {alarm.RingLimit, req.Ring}, {alarm.LateLimit, req.Late}, {alarm.FadeLimit, req.Fade}} {
-				flag := "--" + o.limit.Name
-				if o.v == "" && cmd.Flags().Changed(o.limit.Name) {
-					return usagef("accepted: durations like 90s, 10m, 1h30m", "%s needs a duration", flag)
-				}
-				if o.v != "" {
-					if _, err := o.limit.Parse(flag, o.v); err != nil {
-						return usagef("", "%v", err) // the message names what is accepted
-					}
-				}
+			if err := checkAddOptions(cmd, req); err != nil {
+				return err
 			}
 			req.Sound = soundArg(req.Sound)
 			c, _, err := e.client()
@@ -105,6 +82,36 @@ func (e *env) addCommand() *cobra.Command {
 	f.IntVar(&req.Volume, "volume", 0, "volume in percent, 1-100 (default 100)")
 	f.BoolVar(&asJSON, "json", false, "print the new alarm as JSON")
 	return c
+}
+
+// checkAddOptions checks add's --repeat, --volume and duration options before the agent is
+// asked, with the same limits (alarm.Limit) and words the agent uses.
+func checkAddOptions(cmd *cobra.Command, req api.AddRequest) error {
+	if req.Repeat != "" {
+		if _, err := when.ParseRepeat(req.Repeat); err != nil {
+			return whenError(err, when.AcceptedRepeats)
+		}
+	}
+	if cmd.Flags().Changed("volume") {
+		if err := alarm.CheckVolume("--volume", req.Volume); err != nil {
+			return usagef("usage: "+cmd.UseLine(), "%v", err)
+		}
+	}
+	for _, o := range []struct {
+		limit alarm.Limit
+		v     string
+	}{{alarm.SnoozeLimit, req.Snooze}, {alarm.RingLimit, req.Ring}, {alarm.LateLimit, req.Late}, {alarm.FadeLimit, req.Fade}} {
+		flag := "--" + o.limit.Name
+		if o.v == "" && cmd.Flags().Changed(o.limit.Name) {
+			return usagef("accepted: durations like 90s, 10m, 1h30m", "%s needs a duration", flag)
+		}
+		if o.v != "" {
+			if _, err := o.limit.Parse(flag, o.v); err != nil {
+				return usagef("", "%v", err) // the message names what is accepted
+			}
+		}
+	}
+	return nil
 }
 
 // soundArg makes a sound given as a file path absolute, since the agent runs in "/".

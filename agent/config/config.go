@@ -100,19 +100,8 @@ func Load(path string) (Config, []string, error) {
 			c.Defaults.Volume = v
 		}
 	}
-	if len(f.Tray.QuickTimers) > 0 {
-		var qs []time.Duration
-		for _, t := range f.Tray.QuickTimers {
-			d, err := time.ParseDuration(t)
-			if err != nil || d < time.Second || d > 24*time.Hour {
-				warns = append(warns, fmt.Sprintf("%s: tray.quick_timers entry %q is not a duration from 1s to 24h; skipped", path, t))
-				continue
-			}
-			qs = append(qs, d)
-		}
-		if len(qs) > 0 {
-			c.QuickTimers = qs
-		}
+	if qs := quickTimers(path, f.Tray.QuickTimers, &warns); len(qs) > 0 {
+		c.QuickTimers = qs
 	}
 	switch l := strings.ToLower(f.Log.Level); l {
 	case "":
@@ -122,4 +111,19 @@ func Load(path string) (Config, []string, error) {
 		warns = append(warns, fmt.Sprintf("%s: log.level = %q is not debug, info, warn or error; using info", path, f.Log.Level))
 	}
 	return c, warns, nil
+}
+
+// quickTimers reads tray.quick_timers, skipping (with a warning) what is not a duration from 1 s
+// to 24 h.
+func quickTimers(path string, entries []string, warns *[]string) []time.Duration {
+	var qs []time.Duration
+	for _, t := range entries {
+		d, err := time.ParseDuration(t)
+		if err != nil || d < time.Second || d > 24*time.Hour {
+			*warns = append(*warns, fmt.Sprintf("%s: tray.quick_timers entry %q is not a duration from 1s to 24h; skipped", path, t))
+			continue
+		}
+		qs = append(qs, d)
+	}
+	return qs
 }
