@@ -50,8 +50,20 @@ func TestQuietAfterChangesStopAndLoudOnChange(t *testing.T) {
 	f := &fakeRuntime{percent: 100, limit: 1 << 62}
 	changes := make(chan struct{}, 1)
 	var busy atomic.Bool
-	activity := make(chan struct{}, 1)
-	k := f.keeper(Options{Changes: changes, Activity: activity, Busy: busy.Load, After: 30 * time.Millisecond}, true)
+	busyAsked := make(chan struct{}, 1) // the keeper's timer fired while busy
+	busyFn := func() bool {
+		b := busy.Load()
+		if b {
+			select {
+			case busyAsked <- struct{}{}:
+			default:
+			}
+		}
+		return b
+	}
+	// Unbuffered: a send returns only once the keeper has finished what it was doing.
+	activity := make(chan struct{})
+	k := f.keeper(Options{Changes: changes, Activity: activity, Busy: busyFn, After: 30 * time.Millisecond}, true)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { k.run(ctx); k.loud(); close(done) }()
@@ -67,16 +79,23 @@ func TestQuietAfterChangesStopAndLoudOnChange(t *testing.T) {
 	if _, _, limit := f.state(); limit != 1<<62 {
 		t.Fatalf("limit %d after the change, want the old one", limit)
 	}
-	// So does a control request, and the agent is quiet again after it.
+	// So does a control request. And while something rings the agent stays loud, however long
+	// it lasts: each time the keeper's timer fires it asks Busy and leaves everything as it is.
+	// (Once quiet the keeper has no timer running, so busy is set before anything can ask.)
 	waitFor(t, "quiet after the change", func() bool { _, p, _ := f.state(); return p == -1 })
+	busy.Store(true)
 	activity <- struct{}{}
 	waitFor(t, "loud for a request", func() bool { _, p, _ := f.state(); return p == 100 })
-	// While something rings the agent stays loud, however long it lasts.
-	busy.Store(true)
-	changes <- struct{}{}
-	time.Sleep(150 * time.Millisecond)
-	if frees, p, _ := f.state(); frees != 2 || p != 100 {
-		t.Fatalf("quiet while busy: frees %d, percent %d", frees, p)
+	for period := range 2 {
+		select {
+		case <-busyAsked:
+		case <-time.After(2 * time.Second):
+			t.Fatalf("timer period %d: the keeper never asked whether something rings", period)
+		}
+		activity <- struct{}{} // taken only after the keeper acted on its timer
+		if frees, p, _ := f.state(); frees != 2 || p != 100 {
+			t.Fatalf("timer period %d while busy: frees %d, percent %d; want it loud (2, 100)", period, frees, p)
+		}
 	}
 	busy.Store(false)
 	changes <- struct{}{}
@@ -112,7 +131,8 @@ func gogc() int64 {
 }
 
 // TestRealCollectorUnderTheLimit runs Keep on this test binary's runtime: while quiet, garbage
-// is still collected at the limit and the heap stays under it; a change brings GOGC back.
+// well under the limit is not collected (GOGC's pacing is off), garbage past it is and the heap
+// stays under it (the limit is on); a change brings GOGC back.
 func TestRealCollectorUnderTheLimit(t *testing.T) {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		t.Skip("GOGC or GOMEMLIMIT is set: Keep leaves the collector alone (TestOnlyReturnsMemoryWhenTheUserSetGOGC)")
@@ -122,27 +142,41 @@ func TestRealCollectorUnderTheLimit(t *testing.T) {
 	changes := make(chan struct{}, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
+	// A large headroom puts the limit far above what the runtime holds, so that garbage below it
+	// tells pacing by GOGC (which collects for every few MiB of this test's small heap) from
+	// pacing by the limit (which does not collect at all until the limit is near).
+	const headroom = 64 << 20
 	go func() {
-		Keep(ctx, Options{Changes: changes, Busy: func() bool { return false }, After: 20 * time.Millisecond})
+		Keep(ctx, Options{Changes: changes, Busy: func() bool { return false }, After: 20 * time.Millisecond, Headroom: headroom})
 		close(done)
 	}()
 	waitFor(t, "GOGC off", func() bool { return gogc() == -1 })
 	limit := debug.SetMemoryLimit(-1)
-	if limit <= 0 || limit > 1<<40 {
+	if limit <= headroom || limit > 1<<40 {
 		t.Fatalf("memory limit %d while quiet", limit)
 	}
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	var sink []byte
-	for range 200 { // 200 MiB of garbage, far over the limit
-		sink = make([]byte, 1<<20)
-		sink[0] = 1
+	garbage := func(mib int) (collections uint32) {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		var sink []byte
+		for range mib {
+			sink = make([]byte, 1<<20)
+			sink[0] = 1
+		}
+		_ = sink
+		runtime.ReadMemStats(&after)
+		return after.NumGC - before.NumGC
 	}
-	_ = sink
-	runtime.ReadMemStats(&after)
-	if after.NumGC == before.NumGC {
+	// Half the headroom: no collection, because the keeper switched GOGC's pacing off.
+	if n := garbage(headroom / 2 >> 20); n != 0 {
+		t.Errorf("%d collections for %d MiB of garbage with %d MiB of headroom under the limit: still paced by GOGC", n, headroom/2>>20, headroom>>20)
+	}
+	// 200 MiB, far over the limit: collected all the same, because the keeper set the limit.
+	if n := garbage(200); n == 0 {
 		t.Fatalf("no collection for 200 MiB of garbage under a %d-byte limit", limit)
 	}
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
 	if after.HeapSys-after.HeapReleased > uint64(limit)+(16<<20) {
 		t.Errorf("heap held %d bytes over a %d-byte limit", after.HeapSys-after.HeapReleased, limit)
 	}
