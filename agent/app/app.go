@@ -223,7 +223,7 @@ func (a *agent) newService() {
 		Log:        a.log,
 		Version:    a.opts.Version,
 		PID:        os.Getpid(),
-		Defaults:   serviceDefaults(a.cfg),
+		Defaults:   a.cfg.Defaults,
 		CheckSound: checkSound(a.paths.SoundsDir),
 		Health:     a.health,
 		Quit:       a.cancel,
@@ -345,7 +345,7 @@ func (a *agent) reload() {
 		a.log.Error("config not reloaded", "err", err)
 	} else {
 		a.configWarnings(warns)
-		a.svc.SetDefaults(serviceDefaults(c))
+		a.svc.SetDefaults(c.Defaults)
 	}
 	if err := a.svc.Reload(); err != nil {
 		a.log.Error("reload failed; keeping the alarms in memory", "err", err)
@@ -371,12 +371,6 @@ func (a *agent) shutdown(scheduler <-chan error, serving *sync.WaitGroup) {
 		a.log.Warn("remove control socket", "err", err)
 	}
 	a.log.Info("agent stopped")
-}
-
-// serviceDefaults are the config's option defaults in the service's terms.
-func serviceDefaults(c config.Config) service.Defaults {
-	d := c.Defaults
-	return service.Defaults{Sound: d.Sound, Snooze: d.Snooze, Ring: d.Ring, Late: d.Late, Fade: d.Fade, Volume: d.Volume}
 }
 
 // minLevel drops records below a level: it quiets a part whose one problem was already logged.

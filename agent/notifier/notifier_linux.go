@@ -361,10 +361,15 @@ func (n *Notifier) connectAndProbe(conn *dbus.Conn) (*dbus.Conn, *serverState, e
 func sessionBusAddress() (string, error) {
 	bus, err := sessionbus.Find()
 	if err != nil {
-		return "", fmt.Errorf("%w: %w", ErrNoSessionBus, err)
+		return "", noBus{err}
 	}
 	return bus.Addr, nil
 }
+
+// noBus is sessionbus's "no bus" error that is also an ErrNoSessionBus, without saying so twice.
+type noBus struct{ error }
+
+func (e noBus) Unwrap() []error { return []error{ErrNoSessionBus, e.error} }
 
 // dial opens and authenticates the private connection, subscribes to the signals the
 // notifier needs and starts the signal loop. Only ready's attempt calls it.

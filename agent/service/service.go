@@ -17,9 +17,6 @@ import (
 	"alarmd/agent/store"
 )
 
-// Defaults are the option values used when `add` does not give them (from the config file).
-type Defaults = alarm.Defaults
-
 // Options are what a Service is built from.
 type Options struct {
 	Store    *store.Store
@@ -28,7 +25,7 @@ type Options struct {
 	Log      *slog.Logger
 	Version  string
 	PID      int
-	Defaults Defaults
+	Defaults alarm.Defaults
 	// CheckSound validates --sound at add time (nil: any name is accepted).
 	CheckSound func(sound string) error
 	// Health reports the tray, notification and audio state lines for status (nil: "not
@@ -104,7 +101,7 @@ func (s *Service) changed() {
 
 // SetDefaults replaces the option defaults for alarms added from now on (SIGHUP re-reads the
 // config); alarms already stored keep the values they were added with.
-func (s *Service) SetDefaults(d Defaults) {
+func (s *Service) SetDefaults(d alarm.Defaults) {
 	s.mu.Lock()
 	s.o.Defaults = d
 	s.mu.Unlock()

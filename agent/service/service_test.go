@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"alarmd/agent/alarm"
 	"alarmd/agent/api"
 	"alarmd/agent/clock"
 	"alarmd/agent/notifier"
@@ -127,7 +128,7 @@ func newHarness(t *testing.T, now time.Time) *harness {
 	h.ringer = r
 	h.arms = make(chan time.Time, 100)
 	h.svc = New(Options{Store: st, Clock: h.clk, Ringer: r, Log: log, Version: "test", PID: 1,
-		Defaults: Defaults{Snooze: 10 * time.Minute, Ring: 5 * time.Minute, Late: 10 * time.Minute, Fade: 10 * time.Second, Volume: 100}})
+		Defaults: alarm.Defaults{Snooze: 10 * time.Minute, Ring: 5 * time.Minute, Late: 10 * time.Minute, Fade: 10 * time.Second, Volume: 100}})
 	h.svc.armed = func(at time.Time) { h.arms <- at }
 	h.start()
 	return h
