@@ -35,6 +35,7 @@ func readSystemClock() (wall time.Time, mono time.Duration) {
 type sleepTimer struct {
 	readClock func() (wall time.Time, mono time.Duration)
 	maxSleep  time.Duration
+	sleeper   sleeper // used by the goroutine only
 
 	events chan Event
 	rearm  chan struct{} // Arm → goroutine: the armed instant changed
@@ -51,10 +52,36 @@ type sleepTimer struct {
 	hasRef  bool
 }
 
+// sleeper is the Go timer the goroutine sleeps on between checks; tests substitute one that
+// they fire by hand.
+type sleeper interface {
+	C() <-chan time.Time
+	Reset(d time.Duration)
+	Stop()
+}
+
+// goSleeper is a sleeper on a Go timer.
+type goSleeper struct{ timer *time.Timer }
+
+func newGoSleeper() goSleeper {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return goSleeper{t}
+}
+
+func (s goSleeper) C() <-chan time.Time   { return s.timer.C }
+func (s goSleeper) Reset(d time.Duration) { s.timer.Reset(d) }
+func (s goSleeper) Stop()                 { s.timer.Stop() }
+
 func newSleepTimer(readClock func() (time.Time, time.Duration), maxSleep time.Duration) *sleepTimer {
+	return newSleepTimerWith(readClock, maxSleep, newGoSleeper())
+}
+
+func newSleepTimerWith(readClock func() (time.Time, time.Duration), maxSleep time.Duration, s sleeper) *sleepTimer {
 	t := &sleepTimer{
 		readClock: readClock,
 		maxSleep:  maxSleep,
+		sleeper:   s,
 		events:    make(chan Event, 1),
 		rearm:     make(chan struct{}, 1),
 		quit:      make(chan struct{}),
@@ -93,21 +120,20 @@ func (t *sleepTimer) Close() error {
 
 func (t *sleepTimer) run() {
 	defer close(t.done)
-	sleeper := time.NewTimer(time.Hour)
-	sleeper.Stop()
-	defer sleeper.Stop()
+	defer t.sleeper.Stop()
 	for {
 		select {
 		case <-t.quit:
 			return
 		case <-t.rearm:
-		case <-sleeper.C:
+		case <-t.sleeper.C():
 		}
-		// Since Go 1.23, Stop and Reset discard a pending expiry, so a
-		// stale tick cannot follow a rearm.
-		sleeper.Stop()
+		// Every check ends in exactly one Reset or Stop. Since Go 1.23 both
+		// discard a pending expiry, so a stale tick cannot follow a rearm.
 		if d, armed := t.check(); armed {
-			sleeper.Reset(d)
+			t.sleeper.Reset(d)
+		} else {
+			t.sleeper.Stop()
 		}
 	}
 }

@@ -43,28 +43,115 @@ func (m *manualClocks) readCount() int {
 	return m.reads
 }
 
-// newTestSleepTimer returns a sleeping timer on manual clocks that re-checks
-// them every 5 ms of real time while armed.
-func newTestSleepTimer(t *testing.T) (*sleepTimer, *manualClocks) {
+// handSleeper is a sleeper that only the test fires. The goroutine ends every
+// check with one Reset or Stop, and each is reported on settled: once a test
+// has received it, the check is done and its events, if any, are in the
+// timer's channel. So a test can tell "no event" without waiting for one.
+type handSleeper struct {
+	c       chan time.Time
+	settled chan bool // true after Reset (asleep), false after Stop (idle)
+
+	mu     sync.Mutex
+	asleep bool
+}
+
+func newHandSleeper() *handSleeper {
+	// settled is drained after every action; the room is for the Stop on exit.
+	return &handSleeper{c: make(chan time.Time, 1), settled: make(chan bool, 16)}
+}
+
+func (h *handSleeper) C() <-chan time.Time { return h.c }
+
+func (h *handSleeper) Reset(time.Duration) { h.set(true) }
+
+func (h *handSleeper) Stop() { h.set(false) }
+
+func (h *handSleeper) set(asleep bool) {
+	h.mu.Lock()
+	h.asleep = asleep
+	h.mu.Unlock()
+	select {
+	case h.settled <- asleep:
+	default: // only a test that stopped reading fills it
+	}
+}
+
+func (h *handSleeper) isAsleep() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.asleep
+}
+
+// fire ends the sleep, as the Go timer expiring would.
+func (h *handSleeper) fire(t *testing.T) {
+	t.Helper()
+	h.mu.Lock()
+	asleep := h.asleep
+	h.asleep = false
+	h.mu.Unlock()
+	if !asleep {
+		t.Fatal("fire: the timer's goroutine is not asleep")
+	}
+	h.c <- time.Time{}
+}
+
+// next waits for the goroutine to finish its next check and reports whether
+// it went back to sleep (true) or idle (false).
+func (h *handSleeper) next(t *testing.T) bool {
+	t.Helper()
+	select {
+	case asleep := <-h.settled:
+		return asleep
+	case <-time.After(time.Second):
+		t.Fatal("the timer's goroutine did not finish a check within 1 s")
+		return false
+	}
+}
+
+// newTestSleepTimer returns a sleeping timer on manual clocks whose sleeps
+// end only when the test fires them.
+func newTestSleepTimer(t *testing.T) (*sleepTimer, *manualClocks, *handSleeper) {
 	t.Helper()
 	clocks := &manualClocks{wall: fakeStart}
-	timer := newSleepTimer(clocks.read, 5*time.Millisecond)
+	sleep := newHandSleeper()
+	timer := newSleepTimerWith(clocks.read, 5*time.Millisecond, sleep)
 	t.Cleanup(func() { _ = timer.Close() })
-	return timer, clocks
+	return timer, clocks, sleep
+}
+
+// wake fires the sleep and waits for the check it causes; it reports whether
+// the goroutine went back to sleep.
+func wake(t *testing.T, sleep *handSleeper) bool {
+	t.Helper()
+	sleep.fire(t)
+	return sleep.next(t)
 }
 
 func TestSleepTimerFiresWhenWallReachesInstant(t *testing.T) {
-	timer, clocks := newTestSleepTimer(t)
+	timer, clocks, sleep := newTestSleepTimer(t)
 	timer.Arm(fakeStart.Add(time.Hour))
-	if ev := waitEvent(timer.C(), 50*time.Millisecond); ev != 0 {
+	if !sleep.next(t) {
+		t.Fatal("not asleep after arming an instant an hour ahead")
+	}
+	if ev := pending(timer.C()); ev != 0 {
 		t.Fatalf("event %v before the instant", ev)
 	}
+	if !wake(t, sleep) {
+		t.Fatal("not asleep again after a wake-up before the instant")
+	}
+	if ev := pending(timer.C()); ev != 0 {
+		t.Fatalf("event %v at a wake-up before the instant", ev)
+	}
 	clocks.pass(time.Hour)
-	if ev := waitEvent(timer.C(), time.Second); ev != Fired {
+	if wake(t, sleep) {
+		t.Error("still asleep after the instant fired")
+	}
+	if ev := pending(timer.C()); ev != Fired {
 		t.Fatalf("event = %v, want Fired", ev)
 	}
-	if ev := waitEvent(timer.C(), 30*time.Millisecond); ev != 0 {
-		t.Errorf("one-shot timer sent a second event %v", ev)
+	// One-shot: the goroutine is idle now, so nothing can send a second event.
+	if ev := pending(timer.C()); ev != 0 || sleep.isAsleep() {
+		t.Errorf("one-shot timer: second event %v, asleep %v", ev, sleep.isAsleep())
 	}
 }
 
@@ -82,49 +169,64 @@ func TestSleepTimerFiresOnRealClock(t *testing.T) {
 }
 
 func TestSleepTimerPastFiresPromptly(t *testing.T) {
-	timer, _ := newTestSleepTimer(t)
+	timer, _, sleep := newTestSleepTimer(t)
 	timer.Arm(fakeStart.Add(-time.Minute))
-	if ev := waitEvent(timer.C(), 200*time.Millisecond); ev != Fired {
-		t.Fatalf("event = %v, want Fired", ev)
+	if sleep.next(t) {
+		t.Error("asleep after an instant in the past fired")
+	}
+	if ev := pending(timer.C()); ev != Fired {
+		t.Fatalf("event = %v, want Fired at the Arm itself", ev)
 	}
 }
 
 func TestSleepTimerRearmReplaces(t *testing.T) {
-	timer, clocks := newTestSleepTimer(t)
+	timer, clocks, sleep := newTestSleepTimer(t)
 	timer.Arm(fakeStart.Add(time.Minute))
+	sleep.next(t)
 	timer.Arm(fakeStart.Add(time.Hour))
+	sleep.next(t)
 	clocks.pass(2 * time.Minute)
-	if ev := waitEvent(timer.C(), 50*time.Millisecond); ev != 0 {
+	if !wake(t, sleep) {
+		t.Error("not asleep after the replaced instant passed")
+	}
+	if ev := pending(timer.C()); ev != 0 {
 		t.Fatalf("replaced instant fired: %v", ev)
 	}
 	clocks.pass(time.Hour)
-	if ev := waitEvent(timer.C(), time.Second); ev != Fired {
+	wake(t, sleep)
+	if ev := pending(timer.C()); ev != Fired {
 		t.Fatalf("event = %v, want Fired", ev)
 	}
 }
 
 func TestSleepTimerReportsJumps(t *testing.T) {
-	timer, clocks := newTestSleepTimer(t)
+	timer, clocks, sleep := newTestSleepTimer(t)
 	timer.Arm(fakeStart.Add(24 * time.Hour))
-	waitReads(t, clocks, 2) // a reference reading exists
+	sleep.next(t) // the check at Arm took the reference reading
 
 	clocks.setWall(-time.Hour)
-	if ev := waitEvent(timer.C(), time.Second); ev != Jumped {
+	wake(t, sleep)
+	if ev := pending(timer.C()); ev != Jumped {
 		t.Fatalf("clock set back: event = %v, want Jumped", ev)
 	}
 	clocks.setWall(2 * time.Hour)
-	if ev := waitEvent(timer.C(), time.Second); ev != Jumped {
+	wake(t, sleep)
+	if ev := pending(timer.C()); ev != Jumped {
 		t.Fatalf("clock set forward: event = %v, want Jumped", ev)
 	}
 	// Drift within the threshold is not a jump.
 	clocks.setWall(time.Second)
-	if ev := waitEvent(timer.C(), 50*time.Millisecond); ev != 0 {
+	wake(t, sleep)
+	if ev := pending(timer.C()); ev != 0 {
 		t.Fatalf("1 s drift reported as %v", ev)
 	}
 	// A jump past the instant: Jumped (the Fired coalesces into it), and
 	// the instant is consumed.
 	clocks.setWall(48 * time.Hour)
-	if ev := waitEvent(timer.C(), time.Second); ev != Jumped {
+	if wake(t, sleep) {
+		t.Error("still asleep after a jump past the instant")
+	}
+	if ev := pending(timer.C()); ev != Jumped {
 		t.Fatalf("jump past the instant: event = %v, want Jumped", ev)
 	}
 	timer.mu.Lock()
@@ -136,27 +238,34 @@ func TestSleepTimerReportsJumps(t *testing.T) {
 }
 
 func TestSleepTimerIdleNeverWakes(t *testing.T) {
-	timer, clocks := newTestSleepTimer(t)
+	timer, clocks, sleep := newTestSleepTimer(t)
 	timer.Arm(fakeStart.Add(time.Hour))
-	waitReads(t, clocks, 3) // it sleeps and wakes while armed
+	sleep.next(t)
+	wake(t, sleep) // it sleeps and wakes while armed
+	wake(t, sleep)
 	timer.Arm(time.Time{})
-	time.Sleep(20 * time.Millisecond) // let the disarm be seen
-	before := clocks.readCount()
-	time.Sleep(100 * time.Millisecond) // 20 sleep periods
-	if after := clocks.readCount(); after != before {
-		t.Errorf("disarmed timer woke %d times", after-before)
+	if sleep.next(t) || sleep.isAsleep() {
+		t.Fatal("disarmed timer went back to sleep: it would wake again")
 	}
+	// Idle, the goroutine waits on Arm and Close alone: nothing can wake it.
+	before := clocks.readCount()
 	// Idle time is not taken for a jump when it is armed again.
 	clocks.setWall(time.Hour)
 	timer.Arm(fakeStart.Add(3 * time.Hour))
-	if ev := waitEvent(timer.C(), 50*time.Millisecond); ev != 0 {
+	if !sleep.next(t) {
+		t.Error("not asleep after re-arming")
+	}
+	if ev := pending(timer.C()); ev != 0 {
 		t.Errorf("re-arming after idle reported %v", ev)
+	}
+	if reads := clocks.readCount() - before; reads != 1 {
+		t.Errorf("re-arming read the clocks %d times, want 1 (the check it causes)", reads)
 	}
 }
 
 func TestSleepTimerCloseEndsGoroutine(t *testing.T) {
 	clocks := &manualClocks{wall: fakeStart}
-	timer := newSleepTimer(clocks.read, 5*time.Millisecond)
+	timer := newSleepTimerWith(clocks.read, 5*time.Millisecond, newHandSleeper())
 	timer.Arm(fakeStart.Add(time.Hour))
 	if err := timer.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
@@ -170,7 +279,8 @@ func TestSleepTimerCloseEndsGoroutine(t *testing.T) {
 		t.Errorf("second Close: %v", err)
 	}
 	timer.Arm(fakeStart) // must not fire or block
-	if ev := waitEvent(timer.C(), 30*time.Millisecond); ev != 0 {
+	// The goroutine is gone, so whatever Arm did is in the channel by now.
+	if ev := pending(timer.C()); ev != 0 {
 		t.Errorf("closed timer sent %v", ev)
 	}
 }
@@ -194,17 +304,5 @@ func TestJumpedBetween(t *testing.T) {
 				t.Errorf("jumpedBetween = %v, want %v", got, tt.want)
 			}
 		})
-	}
-}
-
-// waitReads waits until the timer read the clocks at least n times.
-func waitReads(t *testing.T, clocks *manualClocks, n int) {
-	t.Helper()
-	deadline := time.Now().Add(time.Second)
-	for clocks.readCount() < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("timer read the clocks %d times, want %d", clocks.readCount(), n)
-		}
-		time.Sleep(time.Millisecond)
 	}
 }
