@@ -29,7 +29,7 @@ const defaultName = "chime"
 var descriptions = map[string]string{
 	"beep":    "classic 880 Hz beep-beep-beep",
 	"bell":    "bright bell, struck twice",
-	"chime":   "soft two-note chime (default)",
+	"chime":   "soft two-note chime",
 	"digital": "digital watch alarm, 4 kHz bursts",
 }
 
