@@ -46,6 +46,8 @@ type Alarm struct {
 	Late   Duration `json:"late,omitzero"`
 	Fade   Duration `json:"fade,omitzero"`
 	Volume int      `json:"volume,omitzero"` // percent; 0 means DefaultVolume
+	// Remind lists how long before each ring a quiet reminder is shown (DESIGN §12).
+	Remind []Duration `json:"remind,omitempty"`
 
 	Enabled bool `json:"enabled"`
 
@@ -57,8 +59,20 @@ type Alarm struct {
 	Rung bool `json:"rung,omitempty"`
 	// SnoozedUntil, when set, is the instant a snoozed alarm rings again.
 	SnoozedUntil time.Time `json:"snoozed_until,omitzero"`
+	// Skip is how many of a recurring alarm's next occurrences pass without ringing.
+	Skip int `json:"skip,omitempty"`
+	// Ringing describes the occurrence that is ringing or snoozed, from its first ring until it
+	// ends, so that its history entry (DESIGN §12) survives a restart in between.
+	Ringing *Occurrence `json:"ringing,omitempty"`
 
 	Created time.Time `json:"created"`
+}
+
+// Occurrence is one occurrence of an alarm between its first ring and its end.
+type Occurrence struct {
+	Due     time.Time `json:"due"`               // the instant it was due
+	Rang    time.Time `json:"rang"`              // when it first rang
+	Snoozes int       `json:"snoozes,omitempty"` // how often it was snoozed
 }
 
 // Title is the notification title: the label, or "Alarm" without one.
@@ -114,6 +128,21 @@ func (a *Alarm) NextRing(loc *time.Location) (at time.Time, occurrence when.Wall
 		}
 		return w.In(loc), w, true
 	}
+}
+
+// NextRingAfterSkips is NextRing with the occurrences the user skipped passed over: the ring
+// that will actually sound. A snooze still wins.
+func (a *Alarm) NextRingAfterSkips(loc *time.Location) (at time.Time, occurrence when.Wall, ok bool) {
+	at, occurrence, ok = a.NextRing(loc)
+	if !ok || a.Skip <= 0 || !a.SnoozedUntil.IsZero() || a.Kind != when.Local || !a.Recurring() {
+		return at, occurrence, ok
+	}
+	for range a.Skip {
+		if occurrence, ok = a.Repeat.Next(a.First, occurrence); !ok {
+			return time.Time{}, when.Wall{}, false
+		}
+	}
+	return occurrence.In(loc), occurrence, true
 }
 
 // ValidateLabel checks a label against DESIGN §8: at most MaxLabel characters, valid UTF-8, no

@@ -34,6 +34,9 @@ type Plan struct {
 	Ring    []Due // due within their late window: ring now
 	Missed  []Due // due longer ago than their late window: record, list in one summary, do not ring
 	Skipped []Due // due while all alarms are paused: record silently
+	// UserSkipped are due occurrences the user asked to skip (alarm.Skip): record, never ring,
+	// never count as missed.
+	UserSkipped []Due
 	// Finished lists enabled alarms that will never ring again and are not ringing (a one-shot
 	// whose occurrence was recorded but whose ringing was cut short, e.g. by a crash).
 	Finished []int
@@ -72,6 +75,8 @@ func Compute(alarms []alarm.Alarm, now time.Time, loc *time.Location, paused boo
 		}
 		d.Late = now.Sub(d.At)
 		switch {
+		case !d.Snoozed && a.Skip > 0 && a.Recurring():
+			p.UserSkipped = append(p.UserSkipped, d)
 		case paused:
 			p.Skipped = append(p.Skipped, d)
 		case d.Late <= a.LateBy()+OnTime:
@@ -81,6 +86,14 @@ func Compute(alarms []alarm.Alarm, now time.Time, loc *time.Location, paused boo
 		}
 	}
 	return p
+}
+
+// RecordSkip marks d, an occurrence the user skipped, as handled: one skip is used up.
+func RecordSkip(a *alarm.Alarm, d Due) {
+	Record(a, d)
+	if a.Skip > 0 {
+		a.Skip--
+	}
 }
 
 // Record marks d as handled on a: the occurrence will not ring again. It is applied to the store
