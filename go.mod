@@ -11,6 +11,7 @@ require (
 	github.com/godbus/dbus/v5 v5.2.2
 	github.com/gofrs/flock v0.13.0
 	github.com/gopxl/beep/v2 v2.1.1
+	github.com/jfreymuth/pulse v0.1.1
 	github.com/ncruces/zenity v0.10.14
 	github.com/spf13/cobra v1.10.2
 	github.com/teambition/rrule-go v1.8.2
