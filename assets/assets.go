@@ -1,4 +1,4 @@
-// Package assets embeds alarmd's icons: the tray icon in its four states (PNG for Linux and
+// Package assets embeds alarmd's icons: the tray icon in its five states (PNG for Linux and
 // macOS panels, ICO for Windows) and the application icon for the hicolor theme. They are
 // drawn by ./gen (see internal/icongen) and licensed CC0-1.0.
 package assets
@@ -23,6 +23,7 @@ const (
 	None    State = "none"    // no alarms
 	Ringing State = "ringing" // an alarm rings
 	Paused  State = "paused"  // all alarms paused
+	Silent  State = "silent"  // alarms set, but the sound output is muted or below 10 % (DESIGN §16)
 )
 
 // TrayPNG returns the tray icon for s at size px (22, 24 or 32).

@@ -51,7 +51,7 @@ func TestGeneratedFilesAreCurrent(t *testing.T) {
 
 func TestTrayIconsPerState(t *testing.T) {
 	seen := map[string]State{}
-	for _, s := range []State{Set, None, Ringing, Paused} {
+	for _, s := range []State{Set, None, Ringing, Paused, Silent} {
 		for _, size := range []int{22, 24, 32} {
 			b, err := TrayPNG(s, size)
 			if err != nil {
@@ -95,7 +95,7 @@ func TestTrayIconsPerState(t *testing.T) {
 // TestContrast checks the glyph keeps visible pixels against both a white and a near-black
 // panel: enough opaque pixels differ clearly from each background.
 func TestContrast(t *testing.T) {
-	for _, s := range []State{Set, None, Ringing, Paused} {
+	for _, s := range []State{Set, None, Ringing, Paused, Silent} {
 		b, _ := TrayPNG(s, 22)
 		img, err := png.Decode(bytes.NewReader(b))
 		if err != nil {

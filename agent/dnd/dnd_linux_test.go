@@ -184,7 +184,7 @@ func TestRelevantDconfPrefixes(t *testing.T) {
 		"/org/gnome/desktop/notifications/show-banners": true,
 		"/org/gnome/desktop/":                           true,
 		"/":                                             true,
-		"/org/gnome/desktop/interface/clock-format":     false,
+		"/org/gnome/desktop/interface/clock-format": false,
 	} {
 		sig := &dbus.Signal{Name: dconfIface + ".Notify", Body: []any{prefix, []string{""}, "t"}}
 		if got := relevant(sig); got != want {

@@ -1,4 +1,4 @@
-// Package icongen draws alarmd's icons: an alarm-clock glyph in four tray states and the
+// Package icongen draws alarmd's icons: an alarm-clock glyph in five tray states and the
 // application icon. Everything is computed from a few geometric shapes with supersampled
 // coverage, so the output is deterministic and `go generate ./assets` reproduces the
 // committed files byte for byte (a test checks it).
@@ -19,7 +19,7 @@ import (
 )
 
 // States are the tray icon states, in the order files are written.
-var States = []string{"set", "none", "ringing", "paused"}
+var States = []string{"set", "none", "ringing", "paused", "silent"}
 
 // TraySizes are the PNG sizes written for Linux and macOS panels.
 var TraySizes = []int{22, 24, 32}
@@ -33,7 +33,7 @@ var AppSizes = []int{16, 24, 32, 48, 64, 128, 256}
 // palette of one state.
 type palette struct {
 	face, outline, hands color.NRGBA
-	waves, pause         bool
+	waves, pause, silent bool
 }
 
 var (
@@ -56,6 +56,9 @@ func paletteOf(state string) palette {
 		return palette{face: red, outline: dark, hands: white, waves: true}
 	case "paused":
 		return palette{face: silver, outline: dark, hands: dark, pause: true}
+	case "silent":
+		// alarms are set but the sound output is muted or nearly so (DESIGN §16)
+		return palette{face: amber, outline: dark, hands: dark, silent: true}
 	default:
 		return palette{face: amber, outline: dark, hands: dark}
 	}
@@ -135,6 +138,14 @@ func layers(state string) []layer {
 			layer{disc(badgeCX, badgeCY, badgeR), blue},
 			layer{stroke(badgeCX-0.055, badgeCY-barHalfH, badgeCX-0.055, badgeCY+barHalfH, barW), white},
 			layer{stroke(badgeCX+0.055, badgeCY-barHalfH, badgeCX+0.055, badgeCY+barHalfH, barW), white},
+		)
+	}
+	if p.silent {
+		// a red "no" badge: a white-edged red disc crossed by a white bar
+		ls = append(ls,
+			layer{disc(badgeCX, badgeCY, badgeR+0.035), white},
+			layer{disc(badgeCX, badgeCY, badgeR), red},
+			layer{stroke(badgeCX-0.1, badgeCY-0.1, badgeCX+0.1, badgeCY+0.1, barW+0.01), white},
 		)
 	}
 	return ls
