@@ -17,6 +17,11 @@ func FuzzParse(f *testing.F) {
 		"2026-12-01T08:00:00Z", "25m", "1h30m", "90s", "in 25m", "in 1h 30m", "+25m", "in 2 hours",
 		"25:00", "25:61", "7:60", "13pm", "tomorrowish", "", "-5m", "0s", "366d", "2020-01-01 09:00",
 		"2:30", "1.5.5h", "9999-12-31T23:59:59+14:00", "0001-01-01 00:00", "in 99999999999999999999s",
+		// DESIGN §13 forms
+		"at 7:30", "7:30 tomorrow", "tomorrow at 7:30", "noon tomorrow", "9pm friday", "next monday 9am",
+		"dec 25 9:00", "25 dec 9:00", "december 25th at 9:30 pm", "feb 29 6:00", "7.30", "19.45",
+		"in an hour", "in 2 weeks", "in 1 hour and 30 minutes", "45 mins", "1h30", "now + 2 hours",
+		"12/25", "3/4 9:00", "next", "in an", "1h30 5", "9:00 on 25th of december", "may 3rd 2027 7:00",
 	}
 	for i, s := range seeds {
 		// now: around the 2026 transitions, or an ordinary day

@@ -10,8 +10,8 @@ import (
 const maxRelative = 365 * 24 * time.Hour
 
 // maxArgsInWhen is how many command-line args ParseArgs may join into a WHEN
-// ("2026-12-01 9:30 pm" is the longest common form).
-const maxArgsInWhen = 4
+// ("in 1 hour and 30 minutes" and "december 25th at 9:30 pm" are the longest common forms).
+const maxArgsInWhen = 6
 
 // Parse reads one WHEN expression. now carries the local zone
 // (now.Location()); results for Local kinds are resolved against it and are
@@ -19,6 +19,15 @@ const maxArgsInWhen = 4
 func Parse(expr string, now time.Time) (Spec, error) {
 	s := strings.ToLower(strings.Join(strings.Fields(expr), " "))
 	spec, err := parseNormalized(s, now)
+	if err != nil && s != "" {
+		// The exact §4 grammar refused it; the forgiving one (DESIGN §13) may read it. Its
+		// error wins only when it got further.
+		if fspec, ferr := parseForgiving(s, now); ferr == nil {
+			spec, err = fspec, nil
+		} else if ferr.level > err.level || (ferr.level == err.level && err.level >= 2) {
+			err = ferr
+		}
+	}
 	if err != nil {
 		err.Input = strings.TrimSpace(expr)
 		return Spec{}, err
@@ -27,7 +36,7 @@ func Parse(expr string, now time.Time) (Spec, error) {
 }
 
 // ParseArgs finds the WHEN at the start of command-line args: it tries the
-// longest prefix of at most 4 args (joined with spaces) that parses, and
+// longest prefix of at most 6 args (joined with spaces) that parses, and
 // returns the number of args used. If none parses, the error is the most
 // specific failure among the prefixes (a value out of range beats an
 // unrecognised remainder; on a tie the shorter prefix is named), or the one

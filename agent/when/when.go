@@ -43,12 +43,15 @@ type Spec struct {
 // AcceptedForms lists the accepted WHEN forms, for printing after an Error.
 var AcceptedForms = strings.TrimSpace(`
 accepted times (case-insensitive):
-  7:30  07:30:15  7am  7:30pm  12am  noon  midnight   next such time, today or tomorrow
-  today 18:00   tomorrow 7:30   tomorrow 7am
-  mon 9:00   monday 9am   tue 7:30pm                 next such day, today if still ahead
+  7:30  07:30:15  7.30  19.45  7am  7:30pm  noon  midnight   next such time, today or tomorrow
+  at 7:30   today 18:00   tomorrow 7:30   7:30 tomorrow   tomorrow at 7am   noon tomorrow
+  mon 9:00   monday 9am   9pm friday   next monday 9am   next such day (next: never today)
+  dec 25 9:00   25 dec 9am   december 25th at 9:00   dec 25 2027 9:00   next such date
   2026-12-01 09:00   2026-12-01T09:00:30   2026-12-01 9am   local date and time
   2026-12-01T09:00:00+01:00   2026-12-01T08:00:00Z   absolute instant (RFC 3339)
-  25m   1h30m   90s   1.5h   in 1h 30m   in 2 hours   +25m   from now; units d, h, m, s; at most 1 year`)
+  25m  1h30m  1h30  90s  1.5h  2w  45 mins  in 2 hours  in an hour and 30 minutes  +25m
+    now + 1 week   from now; units w, d, h, m, s and their words; at most 1 year
+  not accepted, being ambiguous: 12/25 (month/day or day/month?): write dec 25 or 25 dec`)
 
 // AcceptedRepeats lists the accepted --repeat rules, for printing after an Error.
 var AcceptedRepeats = strings.TrimSpace(`
