@@ -7,4 +7,5 @@ type Snapshot struct {
 	Paused  bool    // all alarms are paused
 	Ringing []int   // the ids ringing now
 	Next    *Alarm  // the alarm that rings next, nil when none will
+	Silent  string  // "muted" or "at 4 %" while the sound output would not be heard (DESIGN §16), else ""
 }

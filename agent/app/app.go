@@ -84,6 +84,7 @@ type agent struct {
 	ln       net.Listener
 	srv      *server.Server
 	requests chan struct{} // a control request came in (for agent/quiet)
+	heard    *heard        // the sound output and Do Not Disturb (DESIGN §16)
 }
 
 // onRelease records what undoes a part just built.
@@ -106,6 +107,7 @@ func (a *agent) assemble() error {
 	}
 	a.startDesktop()
 	a.newService()
+	a.startHeard()
 	a.startTray()
 	return a.listen()
 }
@@ -242,7 +244,7 @@ func (a *agent) health() (trayState, notifications, sound string) {
 // startTray shows the tray icon; the agent runs without it when it cannot.
 func (a *agent) startTray() {
 	o := tray.Options{
-		Controller:  a.svc,
+		Controller:  trayController{a.svc, a.heard},
 		Log:         a.desktopLog,
 		QuickTimers: a.cfg.QuickTimers,
 		Quit:        a.cancel,
@@ -269,7 +271,7 @@ func (a *agent) listen() error {
 		return err
 	}
 	a.ln = ln
-	a.srv = server.New(a.svc, a.log, a.cancel)
+	a.srv = server.New(statusWithOutput{a.svc, a.heard}, a.log, a.cancel)
 	a.requests = make(chan struct{}, 1)
 	a.srv.OnActivity(func() {
 		select {

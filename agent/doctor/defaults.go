@@ -16,8 +16,10 @@ import (
 	"alarmd/agent/client"
 	"alarmd/agent/clock"
 	"alarmd/agent/daemon"
+	"alarmd/agent/dnd"
 	"alarmd/agent/notifier"
 	"alarmd/agent/paths"
+	"alarmd/agent/soundserver"
 )
 
 // Defaults returns the dependencies for the real session of this user.
@@ -41,6 +43,8 @@ func Defaults(p paths.Paths) Deps {
 			return m.Status(ctx)
 		},
 		AgentPID: daemon.Holder,
+		Output:   soundserver.Check,
+		DND:      dnd.Check,
 		AgentStatus: func(ctx context.Context, socket string) (api.Status, error) {
 			return client.New(socket).Status(ctx)
 		},

@@ -20,7 +20,9 @@ import (
 
 	"alarmd/agent/api"
 	"alarmd/agent/autostart"
+	"alarmd/agent/dnd"
 	"alarmd/agent/paths"
+	"alarmd/agent/soundserver"
 	"alarmd/agent/store"
 )
 
@@ -115,6 +117,10 @@ type Deps struct {
 	AgentStatus func(ctx context.Context, socket string) (api.Status, error)
 	// Zone returns the zone alarmd computes ring times in.
 	Zone func() (*time.Location, error)
+	// Output reads the default sound output (DESIGN §16).
+	Output func() soundserver.State
+	// DND reads the notification server's Do Not Disturb mode; ok is false without a bus.
+	DND func() (st dnd.State, ok bool)
 	// Timeout bounds each check that talks to another process (bus, agent, audio).
 	Timeout time.Duration
 }
@@ -135,10 +141,16 @@ func Run(ctx context.Context, d Deps) Report {
 		defer bus.Close()
 	}
 	r = append(r, notificationsCheck(bus != nil, d.Notifier)...)
+	if d.DND != nil {
+		r = append(r, dndCheck(ctx, bus != nil, d.DND, d.Timeout))
+	}
 	r = append(r, trayCheck(ctx, bus, d.Timeout))
 
 	agentPID, agentSt, agentRes := agentCheck(ctx, d.Paths, d.AgentPID, d.AgentStatus, d.Timeout)
 	r = append(r, audioCheck(ctx, agentPID, agentSt, d.AudioProbe))
+	if d.Output != nil {
+		r = append(r, outputCheck(ctx, d.Output, d.Timeout))
+	}
 	r = append(r, dialogCheck(d.LookPath, d.LookupEnv))
 	r = append(r, autostartCheck(ctx, d.Autostart)...)
 	r = append(r, agentRes...)

@@ -98,6 +98,10 @@ func BuildModel(st api.Snapshot, now time.Time) Model {
 		m.Tooltip = "Ringing: " + strings.Join(names, ", ")
 	case st.Paused:
 		m.Icon = assets.Paused
+	case anySet && st.Silent != "":
+		// An alarm is set and would not be heard (DESIGN §16).
+		m.Icon = assets.Silent
+		m.Tooltip += "\nSound output " + st.Silent + ": alarms will only be shown"
 	case anySet:
 		m.Icon = assets.Set
 	default:
