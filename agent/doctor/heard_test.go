@@ -36,7 +36,9 @@ func TestOutputCheck(t *testing.T) {
 
 func TestDNDCheck(t *testing.T) {
 	ctx := context.Background()
-	read := func(st dnd.State, ok bool) func() (dnd.State, bool) { return func() (dnd.State, bool) { return st, ok } }
+	read := func(st dnd.State, ok bool) func() (dnd.State, bool) {
+		return func() (dnd.State, bool) { return st, ok }
+	}
 	held := dnd.State{Server: "dunst", Held: true, How: "dunst is paused"}
 	if r := dndCheck(ctx, true, read(held, true), time.Second); r.Level != Warn || r.Detail != "notifications held back (Do Not Disturb: dunst is paused); alarms still ring with sound" {
 		t.Errorf("held: %+v", r)
