@@ -1,6 +1,8 @@
 package when
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -50,6 +52,7 @@ type compiledRRule struct {
 	opt      rrule.ROption // as parsed; Dtstart zero, defaults not filled in
 	interval int           // opt.Interval, at least 1
 	broken   bool          // the text did not compile (never for a parsed Rule)
+	ends                   // a UTC UNTIL and the excluded dates
 
 	mu   sync.Mutex
 	memo map[memoKey]memoResult
@@ -74,8 +77,8 @@ func lookupRRule(text string) *compiledRRule {
 		return c.(*compiledRRule)
 	}
 	c := &compiledRRule{broken: true}
-	if opt, err := parseRRuleOptions(strings.TrimPrefix(text, "rrule:")); err == nil {
-		c = newCompiledRRule(opt)
+	if opt, e, err := parseRRuleOptions(strings.TrimPrefix(text, "rrule:")); err == nil {
+		c = newCompiledRRule(opt, e)
 	}
 	if rruleCacheCount.Add(1) > maxCachedRRules {
 		rruleCache.Clear()
@@ -85,18 +88,18 @@ func lookupRRule(text string) *compiledRRule {
 	return actual.(*compiledRRule)
 }
 
-func newCompiledRRule(opt rrule.ROption) *compiledRRule {
-	return &compiledRRule{opt: opt, interval: max(opt.Interval, 1), memo: map[memoKey]memoResult{}}
+func newCompiledRRule(opt rrule.ROption, e ends) *compiledRRule {
+	return &compiledRRule{opt: opt, interval: max(opt.Interval, 1), ends: e, memo: map[memoKey]memoResult{}}
 }
 
 // parseRRule reads the text after "rrule:" and returns the Rule with its
 // canonical text; the compiled form goes into the cache.
 func parseRRule(body string) (Rule, *Error) {
-	opt, err := parseRRuleOptions(body)
+	opt, e, err := parseRRuleOptions(body)
 	if err != nil {
 		return Rule{}, err
 	}
-	text := "rrule:" + canonicalRRule(opt)
+	text := "rrule:" + canonicalRRule(opt, e)
 	if _, ok := rruleCache.Load(text); !ok {
 		lookupRRule(text)
 	}
@@ -104,61 +107,140 @@ func parseRRule(body string) (Rule, *Error) {
 }
 
 // parseRRuleOptions validates an RRULE body (case-insensitive, spaces
-// ignored, an optional "RRULE:" prefix) for use as an alarm's repeat rule.
-func parseRRuleOptions(body string) (rrule.ROption, *Error) {
+// ignored, an optional "RRULE:" prefix) for use as an alarm's repeat rule. Besides the RFC 5545
+// parts it takes EXDATE=<wall>[,<wall>...], the excluded occurrences as floating date-times
+// (this is how an imported EXDATE is kept, DESIGN §13).
+func parseRRuleOptions(body string) (rrule.ROption, ends, *Error) {
+	fail := func(format string, args ...any) (rrule.ROption, ends, *Error) {
+		return rrule.ROption{}, ends{}, repeatError("", format, args...)
+	}
 	if strings.ContainsAny(body, "\r\n") {
-		return rrule.ROption{}, repeatError("", "an RRULE must be a single line")
+		return fail("an RRULE must be a single line")
 	}
 	b := strings.ToUpper(strings.Join(strings.Fields(body), ""))
 	b = strings.TrimPrefix(b, "RRULE:")
 	if b == "" {
-		return rrule.ROption{}, repeatError("", "empty RRULE, e.g. rrule:FREQ=WEEKLY;BYDAY=MO")
+		return fail("empty RRULE, e.g. rrule:FREQ=WEEKLY;BYDAY=MO")
 	}
 	if strings.Contains(b, "DTSTART") {
-		return rrule.ROption{}, repeatError("", "DTSTART is not allowed: the alarm's time is the start")
+		return fail("DTSTART is not allowed: the alarm's time is the start")
 	}
-	parsed, err := rrule.StrToROption(b)
+	var e ends
+	var untilText string
+	var kept []string
+	for _, part := range strings.Split(b, ";") {
+		if v, ok := strings.CutPrefix(part, "EXDATE="); ok {
+			ex, err := parseExdates(v)
+			if err != nil {
+				return rrule.ROption{}, ends{}, err
+			}
+			e.exdates = append(e.exdates, ex...)
+			continue
+		}
+		if v, ok := strings.CutPrefix(part, "UNTIL="); ok {
+			untilText = v
+		}
+		kept = append(kept, part)
+	}
+	if len(e.exdates) > maxExdates {
+		return fail("at most %d EXDATEs", maxExdates)
+	}
+	slices.SortFunc(e.exdates, func(a, b Wall) int { return cmp.Compare(a.sec, b.sec) })
+	e.exdates = slices.Compact(e.exdates)
+	parsed, err := rrule.StrToROption(strings.Join(kept, ";"))
 	if err != nil {
-		return rrule.ROption{}, repeatError("", "bad RRULE: %v", err)
+		return fail("bad RRULE: %v", err)
 	}
 	opt := *parsed
 	switch {
 	case opt.Freq == rrule.MINUTELY || opt.Freq == rrule.SECONDLY:
-		return rrule.ROption{}, repeatError("", "FREQ=%v repeats too often for an alarm clock; use HOURLY or slower", opt.Freq)
+		return fail("FREQ=%v repeats too often for an alarm clock; use HOURLY or slower", opt.Freq)
 	case opt.Interval < 0 || opt.Interval > maxInterval:
-		return rrule.ROption{}, repeatError("", "INTERVAL must be 1-%d", maxInterval)
+		return fail("INTERVAL must be 1-%d", maxInterval)
 	case opt.Count < 0:
-		return rrule.ROption{}, repeatError("", "COUNT must be positive")
+		return fail("COUNT must be positive")
 	case len(opt.Byeaster) != 0:
 		// A library extension, not RFC 5545, and it indexes out of range
 		// for large offsets.
-		return rrule.ROption{}, repeatError("", "BYEASTER is not part of RFC 5545")
+		return fail("BYEASTER is not part of RFC 5545")
 	}
 	if opt.Interval == 1 {
 		opt.Interval = 0 // the default; dropped from the canonical text
 	}
-	// UNTIL is floating like DTSTART (RFC 5545 requires that; a trailing Z
-	// is read as the same wall time). A date alone means the whole day.
-	for _, part := range strings.Split(b, ";") {
-		if v, ok := strings.CutPrefix(part, "UNTIL="); ok && len(v) == len("20060102") {
-			opt.Until = opt.Until.Add(secondsPerDay*time.Second - time.Second)
-		}
+	// UNTIL (RFC 5545 §3.3.10): with a Z it is an instant, compared with each ring's instant
+	// (ends.untilUTC; the library gets a bound late enough for any zone). Without one it is
+	// floating like DTSTART; a date alone means the whole day.
+	switch {
+	case strings.HasSuffix(untilText, "Z"):
+		e.untilUTC = opt.Until.UTC()
+		opt.Until = opt.Until.Add(zoneWindow * time.Second)
+	case len(untilText) == len("20060102"):
+		opt.Until = opt.Until.Add(secondsPerDay*time.Second - time.Second)
 	}
 	check := opt
 	check.Dtstart = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 	if _, err := rrule.NewRRule(check); err != nil {
-		return rrule.ROption{}, repeatError("", "bad RRULE: %v", err)
+		return fail("bad RRULE: %v", err)
 	}
-	return opt, nil
+	return opt, e, nil
 }
 
-// canonicalRRule prints opt in the library's order, UNTIL without "Z".
-func canonicalRRule(opt rrule.ROption) string {
+// maxExdates bounds the excluded dates of one rule.
+const maxExdates = 1000
+
+// ends holds what ends or interrupts a series beyond the library's options.
+type ends struct {
+	untilUTC time.Time // a UTC UNTIL: the last instant a ring may have; zero for none
+	exdates  []Wall    // excluded occurrences, sorted
+}
+
+// excluded reports whether w is one of the EXDATEs.
+func (e *ends) excluded(w Wall) bool {
+	_, found := slices.BinarySearchFunc(e.exdates, w, func(a, b Wall) int { return cmp.Compare(a.sec, b.sec) })
+	return found
+}
+
+// pastUntil reports whether occurrence w, resolved in loc, rings after a UTC UNTIL.
+func (e *ends) pastUntil(w Wall, loc *time.Location) bool {
+	return !e.untilUTC.IsZero() && w.In(loc).After(e.untilUTC)
+}
+
+// parseExdates reads 20261207T090000,20261214T090000; a date alone stands for its midnight
+// (the importer writes date-only EXDATEs at the series' clock time).
+func parseExdates(v string) ([]Wall, *Error) {
+	var out []Wall
+	for _, f := range strings.Split(v, ",") {
+		layout := "20060102T150405"
+		if len(f) == len("20060102") {
+			layout = "20060102"
+		}
+		t, err := time.Parse(layout, f)
+		if err != nil {
+			return nil, repeatError("", "EXDATE %q is not a local date-time like 20261207T090000", f)
+		}
+		out = append(out, wallOfUTC(t))
+	}
+	return out, nil
+}
+
+// canonicalRRule prints opt in the library's order, UNTIL with "Z" only when it was an
+// instant, then the EXDATEs.
+func canonicalRRule(opt rrule.ROption, e ends) string {
+	if !e.untilUTC.IsZero() {
+		opt.Until = e.untilUTC
+	}
 	parts := strings.Split(opt.RRuleString(), ";")
 	for i, p := range parts {
-		if strings.HasPrefix(p, "UNTIL=") {
+		if strings.HasPrefix(p, "UNTIL=") && e.untilUTC.IsZero() {
 			parts[i] = strings.TrimSuffix(p, "Z")
 		}
+	}
+	if len(e.exdates) > 0 {
+		ex := make([]string, len(e.exdates))
+		for i, w := range e.exdates {
+			ex[i] = w.utc().Format("20060102T150405")
+		}
+		parts = append(parts, "EXDATE="+strings.Join(ex, ","))
 	}
 	return strings.Join(parts, ";")
 }
@@ -198,7 +280,11 @@ func (c *compiledRRule) computeNext(first, after Wall) (Wall, bool) {
 		return Wall{}, false
 	}
 	t := rr.After(lower.utc(), inclusive)
-	if t.IsZero() {
+	// Excluded dates are stepped over; each step passes one of them.
+	for i := 0; !t.IsZero() && c.excluded(wallOfUTC(t)) && i <= len(c.exdates); i++ {
+		t = rr.After(t, false)
+	}
+	if t.IsZero() || c.excluded(wallOfUTC(t)) {
 		return Wall{}, false
 	}
 	return wallOfUTC(t), true
@@ -237,7 +323,17 @@ func (c *compiledRRule) prev(first, upper Wall, inclusive bool, floor Wall) (Wal
 // latest implements Rule.Latest for an RRULE; lo..hi is the window in which
 // occurrences may or may not be due yet (see Rule.Latest).
 func (c *compiledRRule) latest(first, after, lo, hi Wall, due func(Wall) bool) (Wall, bool) {
-	return guard(func() (Wall, bool) { return c.latestUnguarded(first, after, lo, hi, due) })
+	return guard(func() (Wall, bool) {
+		w, ok := c.latestUnguarded(first, after, lo, hi, due)
+		// An excluded occurrence is no occurrence: take the one before it, which is due too.
+		for i := 0; ok && c.excluded(w) && i <= len(c.exdates); i++ {
+			w, ok = c.prev(first, w, false, after)
+		}
+		if ok && c.excluded(w) {
+			return Wall{}, false
+		}
+		return w, ok
+	})
 }
 
 // guard runs an evaluation through the rrule library and turns a panic

@@ -139,12 +139,24 @@ func (r *Rule) UnmarshalText(b []byte) error {
 // Occurrences are wall times; a recurring alarm therefore rings at most once
 // per scheduled day whatever DST does, and ambiguous times resolve to their
 // first instant through Wall.In.
-func (r Rule) Next(first, after Wall) (Wall, bool) {
+//
+// An RRULE whose UNTIL is a UTC instant ends by instant, which depends on the zone: Next judges
+// it in UTC; NextIn judges it in the zone the alarm rings in.
+func (r Rule) Next(first, after Wall) (Wall, bool) { return r.NextIn(first, after, time.UTC) }
+
+// NextIn is Next for an alarm that rings in loc: an occurrence whose instant is after a UTC
+// UNTIL (RFC 5545 §3.3.10) does not count.
+func (r Rule) NextIn(first, after Wall, loc *time.Location) (Wall, bool) {
 	switch r.kind {
 	case ruleDays:
 		return nextOnDays(r.days, first, after)
 	case ruleRRule:
-		return lookupRRule(r.text).next(first, after)
+		c := lookupRRule(r.text)
+		w, ok := c.next(first, after)
+		if ok && c.pastUntil(w, loc) {
+			return Wall{}, false
+		}
+		return w, ok
 	}
 	if after.IsZero() || first.After(after) {
 		return first, true
@@ -222,7 +234,14 @@ func (r Rule) Latest(first, after Wall, now time.Time, loc *time.Location) (Wall
 	hi := nowWall.AddDays(latestWindow)
 	lo := nowWall.AddDays(-latestWindow)
 	if r.kind == ruleRRule {
-		return lookupRRule(r.text).latest(first, after, lo, hi, due)
+		c := lookupRRule(r.text)
+		if !c.untilUTC.IsZero() && now.After(c.untilUTC) {
+			// Nothing after a UTC UNTIL is due: look back from it.
+			now = c.untilUTC
+			nowWall = WallOf(now.In(loc))
+			lo, hi = nowWall.AddDays(-latestWindow), nowWall.AddDays(latestWindow)
+		}
+		return c.latest(first, after, lo, hi, due)
 	}
 	upper, inclusive := hi, true
 	for {
