@@ -12,10 +12,14 @@
 // collections stop. The next change or control request restores GOGC until the agent is quiet
 // again. If the user
 // set GOGC or GOMEMLIMIT, Keep leaves the collector alone and only returns memory.
+//
+// Quiet, it also pages out its executable: most of its resident memory, and none of it needed
+// until the next alarm (see resident.go).
 package quiet
 
 import (
 	"context"
+	"log/slog"
 	"math"
 	"os"
 	"runtime/debug"
@@ -59,6 +63,7 @@ type keeper struct {
 	setGCPercent   func(int) int
 	setMemoryLimit func(int64) int64
 	held           func() (held, live uint64)
+	pageOutFiles   func() (kB uint64, err error)
 }
 
 func newKeeper(o Options, pace bool) *keeper {
@@ -69,7 +74,7 @@ func newKeeper(o Options, pace bool) *keeper {
 		o.Headroom = 4 << 20
 	}
 	return &keeper{o: o, pace: pace, freeOSMemory: debug.FreeOSMemory, setGCPercent: debug.SetGCPercent,
-		setMemoryLimit: debug.SetMemoryLimit, held: heldAndLive}
+		setMemoryLimit: debug.SetMemoryLimit, held: heldAndLive, pageOutFiles: pageOutFiles}
 }
 
 func (k *keeper) run(ctx context.Context) {
@@ -93,9 +98,14 @@ func (k *keeper) run(ctx context.Context) {
 	}
 }
 
-// quiet returns free memory and, when pacing, swaps GOGC for a memory limit.
+// quiet returns free memory and mapped files' pages and, when pacing, swaps GOGC for a memory
+// limit.
 func (k *keeper) quiet() {
 	k.freeOSMemory() // a full collection: live is now exact
+	// After the collection, which runs code of its own; a failure only leaves pages resident.
+	if _, err := k.pageOutFiles(); err != nil {
+		slog.Debug("mapped files stay resident", "err", err)
+	}
 	if !k.pace || k.paced {
 		return
 	}
