@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"alarmd/agent/internal/fakelogind"
+	"alarmd/internal/fakelogind"
 	"alarmd/agent/internal/testbus"
 	"alarmd/agent/logind"
 	"alarmd/agent/ringer"
