@@ -110,7 +110,7 @@ func (z zenityDialog) entry(text, prev string) (string, bool, error) {
 }
 
 func (z zenityDialog) AskWhen(prev string) (string, bool, error) {
-	return z.entry("When should the alarm ring?\nFor example: 7:30, tomorrow 7am, mon 9:00, 25m", prev)
+	return z.entry("When should the alarm ring?\nFor example: 7:30, 7:30 tomorrow, 9pm friday, next monday 9am, dec 25 9:00, in an hour, 25m", prev)
 }
 
 func (z zenityDialog) AskLabel(prev string) (string, bool, error) {
