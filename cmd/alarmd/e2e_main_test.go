@@ -2,7 +2,10 @@
 
 // End-to-end tests: the real alarmd binary in a private headless desktop session (a private
 // session bus, dunst as the notification daemon, ALSA's default device written to a file), each
-// test with its own XDG directories. Run with `make e2e` (or `go test -tags e2e ./cmd/alarmd`).
+// test with its own XDG directories. The ringing tests give the agent a PulseAudio of their own
+// (pulse_e2e_test.go), so the sound takes a desktop's path and is measured from what the sink
+// plays; the latency bench and the fault tests keep the session's ALSA file sink. Run with
+// `make e2e` (or `go test -tags e2e ./cmd/alarmd`).
 package main
 
 import (
