@@ -10,7 +10,6 @@ import (
 	"alarmd/agent/api"
 	"alarmd/agent/clock"
 	"alarmd/agent/dnd"
-	"alarmd/agent/ringer"
 	"alarmd/agent/service"
 	"alarmd/agent/soundserver"
 )
@@ -30,11 +29,11 @@ const (
 // heard holds the output monitor, the DND watcher and the unmuter, and merges their changes
 // with the service's for the tray.
 type heard struct {
-	out     *soundserver.Monitor
-	dnd     *dnd.Watcher
+	out     outputWatch
+	dnd     *dnd.Watcher         // nil without a session bus
 	unmuter *soundserver.Unmuter // nil: [audio] unmute is off
-	svc     *service.Service
-	ring    *ringer.Ringer
+	svc     snapshotter
+	ring    ringState
 	clock   clock.Clock
 	log     *slog.Logger
 
@@ -47,6 +46,24 @@ type heard struct {
 	subs       []chan struct{}
 }
 
+// outputWatch is what heard reads of the sound output; *soundserver.Monitor implements it.
+type outputWatch interface {
+	State() soundserver.State
+	Subscribe() <-chan struct{}
+	Refresh()
+}
+
+// snapshotter is what heard reads of the service.
+type snapshotter interface {
+	Snapshot() api.Snapshot
+}
+
+// ringState is what heard reads of the ringer and asks of it.
+type ringState interface {
+	Ringing() []int
+	Warn(title, body string)
+}
+
 // unmuteRecord is the file in the runtime directory that keeps what [audio] unmute changed.
 const unmuteRecord = "unmute.json"
 
@@ -54,12 +71,13 @@ const unmuteRecord = "unmute.json"
 // a sound server or a session bus the corresponding part reports that it cannot check.
 func (a *agent) startHeard() {
 	h := &heard{svc: a.svc, ring: a.ring, clock: a.clock, log: a.log, stopped: make(chan struct{})}
-	h.out = soundserver.Open(a.log)
-	a.onRelease(h.out.Close)
+	monitor := soundserver.Open(a.log)
+	a.onRelease(monitor.Close)
+	h.out = monitor
 	h.changes, h.outputChanges = a.svc.Subscribe(), h.out.Subscribe()
 	// Repair what an agent killed while ringing left unmuted, whether or not unmute is still
 	// on: the user's output is theirs.
-	u := soundserver.NewUnmuter(h.out, filepath.Join(a.paths.RuntimeDir, unmuteRecord), a.cfg.Audio.MinVolume, a.log)
+	u := soundserver.NewUnmuter(monitor, filepath.Join(a.paths.RuntimeDir, unmuteRecord), a.cfg.Audio.MinVolume, a.log)
 	u.Repair()
 	if a.cfg.Audio.Unmute {
 		h.unmuter = u
