@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"slices"
-	"sync"
 
 	"alarmd/agent/atomicfile"
 )
@@ -25,14 +24,15 @@ type Output interface {
 // Unmuter changed, and only where the user has not changed it since. What it changed is kept
 // in a file in the runtime directory before the change is made, so an agent killed while
 // ringing puts the output back at its next start (Repair).
+//
+// Ringing and Repair are called from one goroutine (the agent's watcher), one after the other,
+// so the Unmuter has no lock to hold across the server's requests.
 type Unmuter struct {
 	out       Output
 	file      string
 	minVolume int
 	log       *slog.Logger
-
-	mu      sync.Mutex // serialises Ringing and Repair; held across the server's requests,
-	engaged bool       // which are bounded by requestTimeout and touch nothing else of the agent
+	engaged   bool // ringing, and the output raised (or found loud enough)
 }
 
 // changed is what the Unmuter did to a sink, as kept in the runtime directory.
@@ -56,8 +56,6 @@ func NewUnmuter(out Output, file string, minVolume int, log *slog.Logger) *Unmut
 // Ringing is told whether any alarm rings now; it unmutes when ringing starts and restores
 // when it ends. Calls with an unchanged value do nothing.
 func (u *Unmuter) Ringing(ringing bool) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
 	switch {
 	case ringing && !u.engaged:
 		u.engaged = true
@@ -73,8 +71,6 @@ func (u *Unmuter) Ringing(ringing bool) {
 // Repair puts back what an agent that did not end cleanly left changed (its record is still
 // in the runtime directory). It is called at start, before anything rings.
 func (u *Unmuter) Repair() {
-	u.mu.Lock()
-	defer u.mu.Unlock()
 	if _, err := os.Stat(u.file); err == nil {
 		u.log.Info("putting the sound output back as it was before an alarm that rang when the agent stopped")
 		u.restoreFromFile()
