@@ -88,17 +88,18 @@ func (e *env) importCommand() *cobra.Command {
 				if perr := e.printJSON(res); perr != nil {
 					return perr
 				}
-			} else {
+			} else if len(res.Problems) == 0 || dryRun {
 				e.printImport(res)
 			}
 			if len(res.Problems) > 0 {
 				if asJSON {
 					return &exitError{ExitUsage, ""}
 				}
+				// One line per component that cannot be an alarm, and nothing else.
 				for _, p := range res.Problems {
-					fmt.Fprintf(e.stderr, "alarmd: cannot import %s\n", oneline.Of(p.Component+": "+p.Reason))
+					fmt.Fprintf(e.stderr, "alarmd: cannot import %s; nothing was added\n", oneline.Of(p.Component+": "+p.Reason))
 				}
-				return &exitError{ExitUsage, "nothing imported"}
+				return &exitError{ExitUsage, ""}
 			}
 			return nil
 		},
