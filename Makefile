@@ -102,6 +102,15 @@ install: build
 	awk '!seen[$$0]++' "$$new" >"$$tmp/manifest.sorted"; install -m 644 "$$tmp/manifest.sorted" "$$man"; \
 	echo "manifest: $$man"
 
+## install-wake: let the installed binary wake the computer from suspend for alarms: runs its
+## `wake setup` (setcap cap_wake_alarm+ep on PREFIX/bin/alarmd), through sudo unless run as root
+.PHONY: install-wake
+install-wake:
+	@set -euo pipefail; bin='$(DESTDIR)$(PREFIX)/bin/alarmd'; \
+	[ -x "$$bin" ] || { echo "install-wake: $$bin is not installed; run: make install" >&2; exit 1; }; \
+	sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	$$sudo "$$bin" wake setup
+
 ## uninstall: remove exactly what install listed in its manifest (files, then the directories it
 ## created, when they are empty)
 uninstall:

@@ -11,7 +11,9 @@ mode=${1:-run}
 PKGS=(gcc pkg-config libasound2-dev ca-certificates git make)
 case $mode in
   run) ;;
-  test) PKGS+=(util-linux procps psmisc lame sox zenity desktop-file-utils systemd) ;;
+  test) PKGS+=(util-linux procps psmisc lame sox zenity desktop-file-utils systemd libcap2-bin strace
+              pulseaudio pulseaudio-utils libasound2-plugins xfce4-notifyd dbus-daemon
+              python3-icalendar) ;;
   *) echo "usage: $0 run|test" >&2; exit 2 ;;
 esac
 
