@@ -59,7 +59,8 @@ accepted repeat rules (case-insensitive):
   daily   weekdays (mon-fri)   weekends (sat,sun)
   mon,wed,fri   monday, thursday   any list of days
   rrule:FREQ=WEEKLY;INTERVAL=2;BYDAY=MO   an RFC 5545 RRULE: the alarm's time is its start
-    (no DTSTART; FREQ=HOURLY or slower; UNTIL is a local date or date-time)`)
+    (no DTSTART; FREQ=HOURLY or slower; UNTIL=20271231T230000Z is an instant,
+    without the Z a local date or date-time; EXDATE=20261224T073000,... skips occurrences)`)
 
 // subject names what an Error was about; it selects the message prefix.
 type subject uint8
