@@ -85,7 +85,7 @@ func slashDateError(s string) *Error {
 	}
 	reading := func(m, d int) string {
 		if m < 1 || m > 12 || d < 1 || d > 31 {
-			return fmt.Sprintf("%d/%d as month/day, which is no date", m, d)
+			return fmt.Sprintf("day %d of month %d, which does not exist", d, m)
 		}
 		return fmt.Sprintf("%s %d", time.Month(m).String()[:3], d)
 	}

@@ -151,7 +151,7 @@ func TestParseForgivingRejected(t *testing.T) {
 	for _, zoneName := range []string{"Europe/Berlin", "America/New_York"} {
 		now := at(t, "2026-11-24T10:00:00", zone(t, zoneName))
 		for _, tt := range []struct{ expr, reason string }{
-			{"12/25", `"12/25" could be month/day (Dec 25) or day/month (25/12 as month/day, which is no date)`},
+			{"12/25", `"12/25" could be month/day (Dec 25) or day/month (day 12 of month 25, which does not exist)`},
 			{"3/4 9:00", "month/day (Mar 4) or day/month (Apr 3)"},
 			{"12/25/2026", "ambiguous"},
 			{"tomorrow at 25:00", "hour must be 0-23"},
