@@ -116,6 +116,7 @@ func TestImportKAlarm(t *testing.T) {
 // TestRoundTrip: export then import gives the same alarms (label, rule, next ring, options).
 func TestRoundTrip(t *testing.T) {
 	o := options(t, "Europe/Berlin", "2026-11-24T10:00:00")
+	noWake := false
 	rule := func(s string) when.Rule {
 		r, err := when.ParseRepeat(s)
 		if err != nil {
@@ -128,7 +129,7 @@ func TestRoundTrip(t *testing.T) {
 			Enabled: true, Snooze: alarm.Duration(9 * time.Minute), Ring: alarm.Duration(3 * time.Minute), Late: alarm.Duration(time.Hour),
 			Fade: alarm.Duration(30 * time.Second), Volume: 70, Sound: "/usr/share/sounds/bell.oga",
 			Remind: []alarm.Duration{alarm.Duration(time.Hour), alarm.Duration(10 * time.Minute)}, Created: o.Now.Add(-time.Hour)},
-		{ID: 2, Kind: when.Local, First: when.NewWall(2026, 12, 24, 18, 0, 0), Enabled: false, Created: o.Now},
+		{ID: 2, Kind: when.Local, First: when.NewWall(2026, 12, 24, 18, 0, 0), Enabled: false, Created: o.Now, Wake: &noWake},
 		{ID: 3, Label: "Tea", Kind: when.Relative, At: o.Now.Add(25 * time.Minute), Enabled: true, Created: o.Now},
 		{ID: 4, Label: "Call", Kind: when.Instant, At: time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC), Enabled: true, Created: o.Now},
 		{ID: 5, Label: "Bins; out, now", Kind: when.Local, First: when.NewWall(2026, 1, 5, 19, 0, 0), Done: when.NewWall(2026, 11, 23, 19, 0, 0),
@@ -150,7 +151,8 @@ func TestRoundTrip(t *testing.T) {
 		if got.Label != want.Label || got.Repeat != want.Repeat || got.Kind != want.Kind || !nextRing(&got, o.Loc).Equal(nextRing(&want, o.Loc)) ||
 			got.Snooze != want.Snooze && want.Snooze != 0 || got.Ring != want.Ring && want.Ring != 0 || got.Late != want.Late && want.Late != 0 ||
 			got.Fade != want.Fade && want.Fade != 0 || got.Volume != want.Volume && want.Volume != 0 || got.Sound != want.Sound ||
-			got.Enabled != want.Enabled || !slices.Equal(got.Remind, want.Remind) || got.UID != ExportUID(&want) {
+			got.Enabled != want.Enabled || !slices.Equal(got.Remind, want.Remind) || got.UID != ExportUID(&want) ||
+			(got.Wake == nil) != (want.Wake == nil) || got.Wake != nil && *got.Wake != *want.Wake {
 			t.Errorf("alarm %d came back as\n  %+v\nwant\n  %+v", want.ID, got, want)
 		}
 	}
@@ -224,5 +226,29 @@ func TestExportVTimezone(t *testing.T) {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("export lacks %q:\n%s", want, data)
 		}
+	}
+}
+
+// TestImportLeftOutAndLabels: a component that only mails is left out with a note; labels are
+// one valid line of at most alarm.MaxLabel characters.
+func TestImportLeftOutAndLabels(t *testing.T) {
+	o := options(t, "Europe/Berlin", "2026-11-24T10:00:00")
+	long := strings.Repeat("é", 300)
+	data := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n" +
+		"BEGIN:VEVENT\r\nUID:mail@test\r\nDTSTART:20271201T090000\r\nBEGIN:VALARM\r\nACTION:EMAIL\r\nTRIGGER:PT0S\r\nEND:VALARM\r\nEND:VEVENT\r\n" +
+		"BEGIN:VEVENT\r\nUID:long@test\r\nSUMMARY:" + long + "\r\nDTSTART:20271201T090000\r\nBEGIN:VALARM\r\nACTION:AUDIO\r\nTRIGGER:PT0S\r\nEND:VALARM\r\nEND:VEVENT\r\n" +
+		"BEGIN:VEVENT\r\nUID:bytes@test\r\nDTSTART:20271201T090000\r\nBEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:two\\nlines \xff\r\nTRIGGER:PT0S\r\nEND:VALARM\r\nEND:VEVENT\r\n" +
+		"END:VCALENDAR\r\n"
+	plan, err := Read([]byte(data), o)
+	if err != nil || len(plan.Problems) != 0 || len(plan.Alarms) != 2 || plan.Ignored != 1 {
+		t.Fatalf("plan %+v, %v", plan, err)
+	}
+	for _, a := range plan.Alarms {
+		if err := alarm.ValidateLabel(a.Label); err != nil {
+			t.Errorf("label %q: %v", a.Label, err)
+		}
+	}
+	if got := plan.Alarms[1].Label; got != "two lines \uFFFD" {
+		t.Errorf("label from a DISPLAY description = %q", got)
 	}
 }

@@ -33,6 +33,7 @@ const (
 	propVolume     = "X-ALARMD-VOLUME"
 	propEnabled    = "X-ALARMD-ENABLED"
 	propUnlabelled = "X-ALARMD-UNLABELLED"
+	propWake       = "X-ALARMD-WAKE"
 )
 
 // ProductID is the PRODID of exported calendars.
@@ -154,6 +155,9 @@ func exportEvent(a *alarm.Alarm, loc *time.Location, now time.Time) (*ical.Compo
 	}
 	if !a.Enabled {
 		setX(ev.Component, propEnabled, "FALSE")
+	}
+	if a.Wake != nil {
+		setX(ev.Component, propWake, strings.ToUpper(strconv.FormatBool(*a.Wake)))
 	}
 
 	ring := ical.NewComponent(ical.CompAlarm)

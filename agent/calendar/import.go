@@ -159,10 +159,12 @@ type reader struct {
 
 // entry is one component being mapped.
 type entry struct {
-	name  string // for messages
-	plan  *Plan
-	notes []string
+	notes []string // what was not kept
 }
+
+// errNotAnAlarm is a component whose alarms only send mail or run commands: nothing to ring,
+// so it is left out like a component without a VALARM.
+var errNotAnAlarm = errors.New("its VALARMs only send mail or run commands; left out")
 
 func (e *entry) note(format string, args ...any) {
 	e.notes = append(e.notes, fmt.Sprintf(format, args...))
@@ -210,8 +212,13 @@ func (r *reader) one(plan *Plan, c *ical.Component, n int, seen map[string]bool)
 		plan.Existing++
 		return
 	}
-	e := &entry{name: name, plan: plan}
+	e := &entry{}
 	a, err := r.mapComponent(c, e)
+	if errors.Is(err, errNotAnAlarm) {
+		plan.Ignored++
+		plan.Notes = append(plan.Notes, Problem{name, err.Error()})
+		return
+	}
 	if err != nil {
 		plan.Problems = append(plan.Problems, Problem{name, err.Error()})
 		return
@@ -261,6 +268,9 @@ func (r *reader) mapComponent(c *ical.Component, e *entry) (alarm.Alarm, error) 
 		return a, err
 	}
 	if len(triggers) == 0 {
+		if len(e.notes) > 0 {
+			return a, errNotAnAlarm
+		}
 		return a, errors.New("no VALARM with ACTION:AUDIO or ACTION:DISPLAY")
 	}
 	ringIdx := mainTrigger(triggers, r.kalarm)
@@ -472,6 +482,10 @@ func (r *reader) readOptions(c *ical.Component, a *alarm.Alarm) error {
 	}
 	if strings.EqualFold(text(c, propEnabled), "FALSE") {
 		a.Enabled = false
+	}
+	if s := text(c, propWake); s != "" {
+		w := strings.EqualFold(s, "TRUE")
+		a.Wake = &w
 	}
 	return nil
 }
@@ -730,11 +744,12 @@ func label(c *ical.Component, ring trigger, summary string) string {
 			}
 		}
 	}
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
-	if s == "Alarm" && text(c, propKind) != "" {
-		return s
+	if r := []rune(s); len(r) > alarm.MaxLabel {
+		s = string(r[:alarm.MaxLabel-1]) + "…"
 	}
-	return truncate(s, alarm.MaxLabel)
+	return s
 }
 
 func summaryOf(c *ical.Component) string { return text(c, ical.PropSummary) }
