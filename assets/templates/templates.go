@@ -25,7 +25,7 @@ import (
 const (
 	// AutostartDesktop is $XDG_CONFIG_HOME/autostart/alarmd.desktop (Exec=<exe> start).
 	AutostartDesktop = "autostart.desktop.tmpl"
-	// LauncherDesktop is the menu entry `make install` writes (Exec=<exe> start).
+	// LauncherDesktop is the menu entry `make install` writes (Exec=<exe> open, DESIGN §14).
 	LauncherDesktop = "launcher.desktop.tmpl"
 	// SystemdUnit is the systemd user unit alarmd.service (ExecStart=<exe> run).
 	SystemdUnit = "alarmd.service.tmpl"

@@ -150,7 +150,9 @@ func TestEveryTemplateRenders(t *testing.T) {
 		}
 		switch name {
 		case AutostartDesktop, LauncherDesktop:
-			if !strings.Contains(text, "\nExec=\""+exe+"\" start\n") || !strings.Contains(text, "\nIcon=alarmd\n") {
+			// The launcher opens the Alarms window; autostart only starts the agent (DESIGN §14).
+			verb := map[string]string{AutostartDesktop: "start", LauncherDesktop: "open"}[name]
+			if !strings.Contains(text, "\nExec=\""+exe+"\" "+verb+"\n") || !strings.Contains(text, "\nIcon=alarmd\n") {
 				t.Errorf("%s: Exec/Icon wrong:\n%s", name, text)
 			}
 			runTool(t, "desktop-file-validate", path)
