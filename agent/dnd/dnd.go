@@ -254,3 +254,19 @@ func gsettingsShowBanners(ctx context.Context) (string, error) {
 	}
 	return string(out), nil
 }
+
+// Check reads the mode once, on a connection of its own (`alarmd doctor`); ok is false when no
+// session bus answers.
+func Check() (st State, ok bool) {
+	addr, err := sessionbus.Find()
+	if err != nil {
+		return State{}, false
+	}
+	conn, err := dbus.Connect(addr.Addr)
+	if err != nil {
+		return State{}, false
+	}
+	defer conn.Close()
+	w := &Watcher{conn: conn, gsettings: gsettingsShowBanners}
+	return w.read(), true
+}

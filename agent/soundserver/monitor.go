@@ -340,3 +340,17 @@ func (m *Monitor) Now() (State, error) {
 	}
 	return query(c)
 }
+
+// Check reads the default output once, on a connection of its own (`alarmd doctor`).
+func Check() State {
+	c, conn, err := dial(os.Getenv, func(any) {})
+	if err != nil {
+		return State{Reason: reasonOf(err)}
+	}
+	defer conn.Close()
+	st, err := query(c)
+	if err != nil {
+		return State{Reason: reasonOf(err)}
+	}
+	return st
+}
