@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"alarmd/internal/fakelogind"
 	"alarmd/agent/internal/testbus"
 	"alarmd/agent/logind"
 	"alarmd/agent/ringer"
+	"alarmd/internal/fakelogind"
 )
 
 // fakePlanner records the watcher's calls to the service.
