@@ -63,7 +63,7 @@ type harness struct {
 }
 
 // start runs a watcher against a fake logind on a private system bus.
-func start(t *testing.T, canWake bool, missed []string) *harness {
+func start(t *testing.T, canWake bool, missed []string, adjust ...func(*Options)) *harness {
 	bus := testbus.Start(t, "")
 	t.Setenv("DBUS_SYSTEM_BUS_ADDRESS", bus.Addr)
 	h := &harness{t: t, fake: fakelogind.Start(t, bus.Addr), planner: &fakePlanner{missed: missed, replans: make(chan struct{}, 8)},
@@ -81,6 +81,9 @@ func start(t *testing.T, canWake bool, missed []string) *harness {
 	if canWake {
 		h.wake = &fakeWake{ch: make(chan time.Time, 1)}
 		o.Wake = h.wake
+	}
+	for _, f := range adjust {
+		f(&o)
 	}
 	h.w = New(o)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -263,5 +266,31 @@ func TestResumeNotCausedByTheWakeTimer(t *testing.T) {
 		if in.Mode == "block" {
 			t.Errorf("a block lock although the user woke the machine: %+v", in)
 		}
+	}
+}
+
+// TestStalledNotificationServerDoesNotHoldTheLock: a notification server that never answers
+// delays the release by at most notifyWait.
+func TestStalledNotificationServerDoesNotHoldTheLock(t *testing.T) {
+	block := make(chan struct{})
+	h := start(t, false, []string{"Wake up at 07:30"}, func(o *Options) {
+		o.Notify = func(title, body string) error { <-block; return nil }
+	})
+	t.Cleanup(func() { close(block) })
+	first := h.fake.WaitInhibitor(t, "delay", 1, 5*time.Second)
+	time.Sleep(400 * time.Millisecond)
+	sent := time.Now()
+	if err := h.fake.PrepareForSleep(true); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-first.Released():
+	case <-time.After(5 * time.Second):
+		t.Fatal("a stalled notification server kept the delay lock")
+	}
+	took := first.ReleasedAt().Sub(sent)
+	t.Logf("PrepareForSleep(true) → delay lock released, notification server stalled: %s", took)
+	if took > time.Second {
+		t.Errorf("released after %s, want within 1 s", took)
 	}
 }
