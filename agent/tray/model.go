@@ -22,6 +22,10 @@ type Model struct {
 	// of no use and costs a D-Bus round of updates per change); `alarmd list` shows them all.
 	More   int
 	Paused bool
+	// Title is the item's title where the host shows one next to the icon: a running timer's
+	// countdown, else "alarmd". Refresh is when a countdown next changes (zero: never).
+	Title   string
+	Refresh time.Time
 }
 
 // MaxMenuAlarms is how many alarms the Alarms submenu lists: the ringing and snoozed ones and
@@ -91,6 +95,7 @@ func BuildModel(st api.Snapshot, now time.Time) Model {
 	default:
 		m.Header = "No alarms"
 	}
+	withCountdown(&m, st, now)
 	m.Tooltip = m.Header
 	switch {
 	case len(ringing) > 0:
