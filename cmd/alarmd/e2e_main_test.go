@@ -116,6 +116,15 @@ func newAgentEnv(t *testing.T) *agentEnv {
 		a.dirs[k] = d
 		env = append(env, k+"="+d)
 	}
+	// This "login" was told already how to reach the alarms without a tray host (DESIGN §14);
+	// otherwise every agent would show one more notification. TestNoTrayHint removes it.
+	hinted := filepath.Join(a.dirs["XDG_RUNTIME_DIR"], "alarmd", "no-tray-hint-shown")
+	if err := os.MkdirAll(filepath.Dir(hinted), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(hinted, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	a.env = env
 	t.Cleanup(a.cleanup)
 	return a
