@@ -122,7 +122,7 @@ func trayCheck(ctx context.Context, conn *dbus.Conn, timeout time.Duration) Resu
 	err := conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.GetNameOwner", 0, watcherName).Store(&owner)
 	var de dbus.Error
 	if errors.As(err, &de) && de.Name == errNoOwner {
-		return Result{Warn, checkTray, "no " + watcherName + " on the session bus: the tray icon will not show until a tray host starts (alarms still ring)"}
+		return Result{Warn, checkTray, "no " + watcherName + " on the session bus: the tray icon will not show until a tray host starts (alarms still ring); " + trayHostFix(currentDesktop())}
 	}
 	if err != nil {
 		return Result{Warn, checkTray, fmt.Sprintf("cannot ask for %s: %v", watcherName, err)}
