@@ -24,13 +24,12 @@ func runningTimer(alarms []api.Alarm) (api.Alarm, bool) {
 }
 
 // countdown is what is left of a timer, rounded up to the minute: "in 12 min", "in 1 h 5 min";
-// "in 1 min" until it rings.
+// "in less than a minute" in its last minute (a per-second countdown would wake every second).
 func countdown(left time.Duration) string {
 	m := int((left + time.Minute - 1) / time.Minute)
-	if m < 1 {
-		m = 1
-	}
 	switch {
+	case left <= time.Minute:
+		return "in less than a minute"
 	case m < 60:
 		return fmt.Sprintf("in %d min", m)
 	case m%60 == 0:

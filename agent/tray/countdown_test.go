@@ -30,7 +30,7 @@ func TestTimerCountsDown(t *testing.T) {
 	if m := BuildModel(api.Snapshot{Alarms: []api.Alarm{wake}, Next: &wake}, now); !m.Refresh.IsZero() || m.Title != "" {
 		t.Errorf("no timer: refresh %v title %q, want none", m.Refresh, m.Title)
 	}
-	for d, want := range map[time.Duration]string{30 * time.Second: "in 1 min", 60 * time.Minute: "in 1 h", 65 * time.Minute: "in 1 h 5 min"} {
+	for d, want := range map[time.Duration]string{30 * time.Second: "in less than a minute", 61 * time.Second: "in 2 min", 60 * time.Minute: "in 1 h", 65 * time.Minute: "in 1 h 5 min"} {
 		if got := countdown(d); got != want {
 			t.Errorf("countdown(%v) = %q, want %q", d, got, want)
 		}
