@@ -25,7 +25,10 @@ func (w *Window) edit(id int) {
 			"--column", "Field", "--column", "Value", "--print-column", "1",
 			"--ok-label", "Change…", "--cancel-label", "Done",
 			"When", whenValue(a, w.o.Now()), "Label", a.Title(), "Repeat", repeatText(a),
-			"Sound", soundText(a.Sound), "Snooze", minutes(a.SnoozeFor()))
+			"Sound", soundText(a.Sound), "Snooze", minutes(a.SnoozeFor()),
+			"Reminders", remindText(a), "Volume", fmt.Sprintf("%d %%", a.VolumePercent()),
+			"Rings for", shortDuration(a.RingFor()), "Late by", shortDuration(a.LateBy()),
+			"Fade-in", shortDuration(a.FadeIn()))
 		if err != nil || !ok {
 			return
 		}
@@ -85,6 +88,9 @@ func (w *Window) editField(title string, a api.Alarm, field string) {
 			var s string
 			s, err = w.chooseSnooze(a.SnoozeFor())
 			req.Snooze = &s
+		case "Reminders", "Volume", "Rings for", "Late by", "Fade-in":
+			prev, err = w.entry(title, optionHelp[field], orCurrent(prev, a, field))
+			req = optionEdit(field, prev)
 		default:
 			return
 		}
@@ -93,7 +99,7 @@ func (w *Window) editField(title string, a api.Alarm, field string) {
 		}
 		if _, err := w.o.Controller.Edit(a.ID, req, history.FromWindow); err != nil {
 			w.showError(title, err.Error())
-			if field == "When" || field == "Label" {
+			if field != "Repeat" && field != "Sound" && field != "Snooze" {
 				continue // ask again, prefilled with what was typed
 			}
 		}
@@ -186,4 +192,76 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// optionHelp is the entry text of the fields that are typed as durations or numbers.
+var optionHelp = map[string]string{
+	"Reminders": "Quiet reminders before each ring, e.g. 10m or 1h,10m (empty: none):",
+	"Volume":    "Volume in percent, 1-100:",
+	"Rings for": "How long it rings unanswered, e.g. 5m:",
+	"Late by":   "How late a missed ring may still sound, e.g. 10m (0: never late):",
+	"Fade-in":   "Fade-in time, e.g. 10s (0: none):",
+}
+
+// orCurrent is what a typed field is prefilled with: what was typed, else the current value.
+func orCurrent(prev string, a api.Alarm, field string) string {
+	if prev != "" {
+		return prev
+	}
+	switch field {
+	case "Reminders":
+		return remindText(a)
+	case "Volume":
+		return strconv.Itoa(a.VolumePercent())
+	case "Rings for":
+		return a.RingFor().String()
+	case "Late by":
+		return a.LateBy().String()
+	case "Fade-in":
+		return a.FadeIn().String()
+	}
+	return ""
+}
+
+// optionEdit is the edit request that sets field to the typed text; the agent checks it with the
+// limits `edit` uses.
+func optionEdit(field, text string) api.EditRequest {
+	var r api.EditRequest
+	switch field {
+	case "Reminders":
+		r.Remind = &text
+	case "Volume":
+		v, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(text), "%"))
+		if err != nil {
+			v = -1 // refused by the agent with the accepted range
+		}
+		r.Volume = &v
+	case "Rings for":
+		r.Ring = &text
+	case "Late by":
+		r.Late = &text
+	case "Fade-in":
+		r.Fade = &text
+	}
+	return r
+}
+
+func remindText(a api.Alarm) string {
+	var s []string
+	for _, d := range a.Remind {
+		s = append(s, time.Duration(d).String())
+	}
+	return strings.Join(s, ",")
+}
+
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	s = strings.TrimSuffix(s, "0s")
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	if s == "" {
+		return "0s"
+	}
+	return s
 }

@@ -25,6 +25,8 @@ const (
 	btnSkip    = "_Skip next"
 	btnUnskip  = "_Unskip"
 	btnDelete  = "_Delete"
+	btnStop    = "S_top"
+	btnSnooze  = "Snoo_ze"
 )
 
 // listLoop shows the Alarms window until it is closed, coming back with fresh content after
@@ -121,6 +123,12 @@ func (w *Window) card(id int) {
 	if a.Skip > 0 {
 		args = append(args, "--extra-button", btnUnskip)
 	}
+	if a.State == api.StateRinging || a.State == api.StateSnoozed {
+		args = append(args, "--extra-button", btnStop)
+	}
+	if a.State == api.StateRinging {
+		args = append(args, "--extra-button", btnSnooze)
+	}
 	args = append(args, "--extra-button", btnDelete)
 	title := "Alarm " + strconv.Itoa(id)
 	out, ok, err := w.dialog(title, args...)
@@ -137,6 +145,10 @@ func (w *Window) card(id int) {
 		_, cerr = c.Edit(id, api.EditRequest{Enabled: &on}, history.FromWindow)
 	case out == btnSkip:
 		_, cerr = c.Skip(id, 1, history.FromWindow)
+	case out == btnStop:
+		_, cerr = c.Dismiss(id, history.FromWindow)
+	case out == btnSnooze:
+		_, cerr = c.Snooze(id, 0, history.FromWindow)
 	case out == btnUnskip:
 		_, cerr = c.Unskip(id, history.FromWindow)
 	case out == btnDelete:

@@ -34,6 +34,8 @@ type Controller interface {
 	Delete(id int, from string) error
 	Skip(id, count int, from string) (api.Alarm, error)
 	Unskip(id int, from string) (api.Alarm, error)
+	Snooze(id int, d time.Duration, from string) ([]int, error)
+	Dismiss(id int, from string) ([]int, error)
 	History(q history.Query) ([]history.Entry, error)
 }
 

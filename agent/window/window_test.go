@@ -57,9 +57,11 @@ func (f *fakeController) Edit(id int, r api.EditRequest, from string) (api.Alarm
 	f.edits = append(f.edits, r)
 	return api.Alarm{}, nil
 }
-func (f *fakeController) Delete(int, string) error                 { return nil }
-func (f *fakeController) Skip(int, int, string) (api.Alarm, error) { return api.Alarm{}, nil }
-func (f *fakeController) Unskip(int, string) (api.Alarm, error)    { return api.Alarm{}, nil }
+func (f *fakeController) Delete(int, string) error                         { return nil }
+func (f *fakeController) Snooze(int, time.Duration, string) ([]int, error) { return nil, nil }
+func (f *fakeController) Dismiss(int, string) ([]int, error)               { return nil, nil }
+func (f *fakeController) Skip(int, int, string) (api.Alarm, error)         { return api.Alarm{}, nil }
+func (f *fakeController) Unskip(int, string) (api.Alarm, error)            { return api.Alarm{}, nil }
 func (f *fakeController) History(history.Query) ([]history.Entry, error) {
 	return nil, nil
 }
@@ -234,5 +236,38 @@ func TestUntilAndRows(t *testing.T) {
 	a := api.Alarm{Alarm: alarm.Alarm{ID: 3, Label: "Tea", Kind: when.Relative, Enabled: true, Skip: 0}, State: api.StateOn, Next: now.Add(10 * time.Minute)}
 	if got := strings.Join(alarmRow(a, now), "|"); got != "3|on|Tue 21:10|timer|Tea|on" {
 		t.Errorf("row %q", got)
+	}
+}
+
+// Other file… asks for a file and takes it only once it decodes; Hear sounds… plays the one
+// selected and returns to the form.
+func TestOtherFileIsDecodedFirstAndHearSounds(t *testing.T) {
+	c := &fakeController{}
+	var played []string
+	w, s, _ := newTestWindow(t, c,
+		step{kind: "--forms", out: btnHear},
+		step{kind: "--list", ok: true, out: "bell"},
+		step{kind: "--list"}, // Back
+		step{kind: "--forms", ok: true, out: form("7:30", "", "", soundOther, "")},
+		step{kind: "--file-selection", ok: true, out: "/music/broken.ogg"},
+		step{kind: "--error"},
+		step{kind: "--file-selection", ok: true, out: "/music/rooster.flac"},
+	)
+	w.o.PlaySound = func(_ context.Context, name string) error { played = append(played, name); return nil }
+	w.o.CheckSound = func(f string) error {
+		if strings.Contains(f, "broken") {
+			return errors.New("broken.ogg does not decode")
+		}
+		return nil
+	}
+	w.newAlarm()
+	if len(played) != 1 || played[0] != "bell" {
+		t.Errorf("played %q", played)
+	}
+	if len(c.added) != 1 || c.added[0].Sound != "/music/rooster.flac" {
+		t.Errorf("added %+v", c.added)
+	}
+	if len(s.steps) != 0 {
+		t.Errorf("%d dialogs not shown", len(s.steps))
 	}
 }

@@ -145,9 +145,20 @@ func TestAlarmsWindowByClicking(t *testing.T) {
 		t.Fatalf("after a second open: Alarms windows %v, want only %s", w, win)
 	}
 
-	// New… then Cancel: nothing added.
+	// New… then Cancel: nothing added. While the form is open a timer rings and ends: dialogs
+	// never hold the agent up.
 	d.keys("alt+n")
-	d.answer("New alarm", "new-form-cancel", "Escape")
+	w := d.wait("New alarm")
+	a.must("add", "in", "2s", "Rings beside the form", "--ring", "1s")
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(a.must("history"), "Rings beside the form"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("the timer did not ring and end while the form was open; log:\n%s", a.log())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	d.shot("new-form-open-while-ringing")
+	d.keys("Escape")
+	d.gone(w, "New alarm")
 	d.wait("Alarms")
 	if n := len(alarms()); n != 0 {
 		t.Fatalf("Cancel in the form added %d alarms", n)
@@ -168,7 +179,7 @@ func TestAlarmsWindowByClicking(t *testing.T) {
 	// New…: 06:45, Gym, weekdays, bell, 5 min.
 	start = time.Now()
 	d.keys("alt+n")
-	w := d.wait("New alarm")
+	w = d.wait("New alarm")
 	t.Logf("figure: Alt+N (New…) -> form on screen: %v", time.Since(start).Round(time.Millisecond))
 	seq := []string{"type:6:45", "Tab", "type:Gym", "Tab"}
 	seq = append(seq, down(3)...) // Repeat: once, daily, weekdays
