@@ -135,7 +135,7 @@ func (w *Window) start(what string, run func()) (bool, error) {
 		return false, errors.New("the agent is stopping")
 	}
 	if !w.busy.CompareAndSwap(false, true) {
-		w.raise()
+		go w.raise() // the request (or the tray's menu) does not wait for xdotool
 		return false, nil
 	}
 	w.wg.Add(1)
