@@ -7,6 +7,7 @@ package alarm
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -31,6 +32,9 @@ const (
 type Alarm struct {
 	ID    int    `json:"id"`
 	Label string `json:"label,omitempty"`
+	// UID is the iCalendar UID the alarm was imported with (DESIGN §13); export uses it, so an
+	// imported alarm keeps its identity and importing the same file twice adds nothing.
+	UID string `json:"uid,omitempty"`
 
 	// Kind says how the time is anchored. Instant and Relative alarms ring at At; Local alarms
 	// ring at First (and, when repeating, at the later occurrences of Repeat) in whatever zone the
@@ -46,6 +50,7 @@ type Alarm struct {
 	Late   Duration `json:"late,omitzero"`
 	Fade   Duration `json:"fade,omitzero"`
 	Volume int      `json:"volume,omitzero"` // percent; 0 means DefaultVolume
+	Wake   *bool    `json:"wake,omitempty"`  // wake the computer for it; nil: by kind (WakesMachine)
 	// Remind lists how long before each ring a quiet reminder is shown (DESIGN §12).
 	Remind []Duration `json:"remind,omitempty"`
 
@@ -61,6 +66,9 @@ type Alarm struct {
 	SnoozedUntil time.Time `json:"snoozed_until,omitzero"`
 	// Skip is how many of a recurring alarm's next occurrences pass without ringing.
 	Skip int `json:"skip,omitempty"`
+	// SkipFrom is where the latest skip was asked from (the history's words), for the history
+	// entries of the skipped occurrences.
+	SkipFrom string `json:"skip_from,omitempty"`
 	// Ringing describes the occurrence that is ringing or snoozed, from its first ring until it
 	// ends, so that its history entry (DESIGN §12) survives a restart in between.
 	Ringing *Occurrence `json:"ringing,omitempty"`
@@ -73,6 +81,21 @@ type Occurrence struct {
 	Due     time.Time `json:"due"`               // the instant it was due
 	Rang    time.Time `json:"rang"`              // when it first rang
 	Snoozes int       `json:"snoozes,omitempty"` // how often it was snoozed
+}
+
+// Clone returns a copy of a that shares nothing with it: the store and the service hand out
+// copies that callers may change.
+func (a Alarm) Clone() Alarm {
+	a.Remind = slices.Clone(a.Remind)
+	if a.Ringing != nil {
+		occ := *a.Ringing
+		a.Ringing = &occ
+	}
+	if a.Wake != nil {
+		w := *a.Wake
+		a.Wake = &w
+	}
+	return a
 }
 
 // Title is the notification title: the label, or "Alarm" without one.
@@ -122,7 +145,7 @@ func (a *Alarm) NextRing(loc *time.Location) (at time.Time, occurrence when.Wall
 		}
 		return a.At, when.Wall{}, true
 	default:
-		w, ok := a.Repeat.Next(a.First, a.Done)
+		w, ok := a.Repeat.NextIn(a.First, a.Done, loc)
 		if !ok {
 			return time.Time{}, when.Wall{}, false
 		}
@@ -138,7 +161,7 @@ func (a *Alarm) NextRingAfterSkips(loc *time.Location) (at time.Time, occurrence
 		return at, occurrence, ok
 	}
 	for range a.Skip {
-		if occurrence, ok = a.Repeat.Next(a.First, occurrence); !ok {
+		if occurrence, ok = a.Repeat.NextIn(a.First, occurrence, loc); !ok {
 			return time.Time{}, when.Wall{}, false
 		}
 	}
@@ -182,4 +205,27 @@ func (d *Duration) UnmarshalText(b []byte) error {
 	}
 	*d = Duration(v)
 	return nil
+}
+
+// ShortestPeriod is the shortest time between two of the next few occurrences of a recurring
+// alarm from after (0 for a one-shot or when it cannot be told): a reminder must be shorter, or
+// it would fall before the previous occurrence.
+func (a *Alarm) ShortestPeriod(after when.Wall, loc *time.Location) time.Duration {
+	if !a.Recurring() {
+		return 0
+	}
+	const look = 8
+	var shortest time.Duration
+	prev, ok := a.Repeat.NextIn(a.First, after, loc)
+	for i := 0; ok && i < look; i++ {
+		var next when.Wall
+		if next, ok = a.Repeat.NextIn(a.First, prev, loc); !ok {
+			break
+		}
+		if gap := next.In(loc).Sub(prev.In(loc)); shortest == 0 || gap < shortest {
+			shortest = gap
+		}
+		prev = next
+	}
+	return shortest
 }

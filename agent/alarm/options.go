@@ -1,7 +1,9 @@
 package alarm
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -14,7 +16,9 @@ type Defaults struct {
 	Ring   time.Duration
 	Late   time.Duration
 	Fade   time.Duration
-	Volume int // percent
+	Volume int    // percent
+	Remind string // reminders before each ring ("1h,10m"); "" none
+	Wake   *bool  // wake the computer for new alarms; nil: by kind (Alarm.WakesMachine)
 }
 
 // BuiltinDefaults are the defaults without a config file.
@@ -85,4 +89,28 @@ func short(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
+}
+
+// RemindLimit is the accepted range of one reminder's lead time; a recurring alarm's reminders
+// must also be shorter than the time between its occurrences (see Alarm.ShortestPeriod).
+var RemindLimit = Limit{"remind", time.Second, 7 * 24 * time.Hour}
+
+// ParseReminders reads a comma-separated list of reminder lead times ("1h,10m"), each checked
+// against RemindLimit, longest first, without repeats. flag names the option in errors.
+func ParseReminders(flag, text string) ([]Duration, error) {
+	var out []Duration
+	for _, part := range strings.Split(text, ",") {
+		if strings.TrimSpace(part) == "" {
+			return nil, fmt.Errorf("%s %q has an empty entry; give lead times like 10m or 1h,10m", flag, text)
+		}
+		d, err := RemindLimit.Parse(flag, part)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(out, Duration(d)) {
+			out = append(out, Duration(d))
+		}
+	}
+	slices.SortFunc(out, func(a, b Duration) int { return cmp.Compare(b, a) })
+	return out, nil
 }

@@ -46,12 +46,8 @@ type AddRequest struct {
 	Late   string  `json:"late,omitempty"`
 	Fade   string  `json:"fade,omitempty"`
 	Volume int     `json:"volume,omitempty"`
-}
-
-// PatchRequest is the body of PATCH /v1/alarms/{id}; absent fields are left alone.
-type PatchRequest struct {
-	Enabled *bool   `json:"enabled,omitempty"`
-	Label   *string `json:"label,omitempty"`
+	Remind string  `json:"remind,omitempty"` // reminders before each ring: "10m", "1h,10m"
+	Wake   *bool   `json:"wake,omitempty"`   // wake the computer for it (DESIGN §15); nil: the default
 }
 
 // SnoozeRequest is the (optional) body of POST /v1/alarms/{id}/snooze.
@@ -84,7 +80,10 @@ type Status struct {
 	Tray          string    `json:"tray"`
 	Notifications string    `json:"notifications"`
 	Audio         string    `json:"audio"`
+	Output        *Output   `json:"output,omitempty"`         // the default sound output (DESIGN §16)
+	DoNotDisturb  string    `json:"do_not_disturb,omitempty"` // why notifications are held back, "" when they are not
 	Warnings      []string  `json:"warnings,omitempty"`
+	Wake          string    `json:"wake,omitempty"` // whether the agent can wake the computer, and its next wake (DESIGN §15)
 }
 
 // Error is the body of every error response.

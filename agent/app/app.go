@@ -20,6 +20,7 @@ import (
 	"alarmd/agent/clock"
 	"alarmd/agent/config"
 	"alarmd/agent/daemon"
+	"alarmd/agent/history"
 	"alarmd/agent/logging"
 	"alarmd/agent/notifier"
 	"alarmd/agent/paths"
@@ -30,6 +31,7 @@ import (
 	"alarmd/agent/sessionbus"
 	"alarmd/agent/store"
 	"alarmd/agent/tray"
+	"alarmd/agent/window"
 )
 
 // Options say how the agent runs.
@@ -75,6 +77,7 @@ type agent struct {
 	cancel context.CancelFunc // stops the agent
 
 	store    *store.Store
+	history  *history.Log // nil when the file cannot be opened
 	clock    clock.Clock
 	notif    *notifier.Notifier
 	player   *audio.Player
@@ -85,6 +88,9 @@ type agent struct {
 	srv      *server.Server
 	requests chan struct{} // a control request came in (for agent/quiet)
 	heard    *heard        // the sound output and Do Not Disturb (DESIGN §16)
+	wake     wakeParts     // waking the computer and following its sleep (DESIGN §15)
+
+	win *window.Window // the Alarms window (DESIGN §14)
 }
 
 // onRelease records what undoes a part just built.
@@ -108,6 +114,7 @@ func (a *agent) assemble() error {
 	a.startDesktop()
 	a.newService()
 	a.startHeard()
+	a.startWindow()
 	a.startTray()
 	return a.listen()
 }
@@ -179,6 +186,13 @@ func (a *agent) openState() error {
 	}
 	a.onRelease(func() { _ = clk.Close() })
 	a.store, a.clock = st, clk
+	// Without a history file the agent still rings; `history` is then empty (one log line).
+	if h, err := history.Open(a.paths.HistoryFile, clk.Now); err != nil {
+		a.log.Warn("history not kept", "err", err)
+	} else {
+		a.history = h
+		a.onRelease(func() { _ = h.Close() })
+	}
 	return nil
 }
 
@@ -229,6 +243,8 @@ func (a *agent) newService() {
 		CheckSound: checkSound(a.paths.SoundsDir),
 		Health:     a.health,
 		Quit:       a.cancel,
+		History:    a.history,
+		Wake:       a.openWake(),
 	})
 }
 
@@ -255,6 +271,7 @@ func (a *agent) startTray() {
 	} else {
 		o.Autostart = login
 	}
+	a.trayWindow(&o)
 	tr, err := tray.Start(a.ctx, o)
 	if err != nil {
 		a.log.Warn("tray not started; alarms still ring", "err", err)
@@ -272,6 +289,7 @@ func (a *agent) listen() error {
 	}
 	a.ln = ln
 	a.srv = server.New(statusWithOutput{a.svc, a.heard}, a.log, a.cancel)
+	a.srv.OnWindow(a.openWindow)
 	a.requests = make(chan struct{}, 1)
 	a.srv.OnActivity(func() {
 		select {
@@ -301,6 +319,8 @@ func (a *agent) run(ready *daemon.Readiness) {
 
 	scheduler := make(chan error, 1)
 	go func() { scheduler <- a.svc.Run(a.ctx) }()
+	go a.watchSleep()
+	go a.hintWithoutTray()
 	a.reportReady(ready)
 	// A second after start-up, and after every later burst of changes, hand the garbage back
 	// and stop the runtime's timed collections (see agent/quiet).

@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -29,6 +31,7 @@ func whenError(err error, forms string) error {
 func (e *env) addCommand() *cobra.Command {
 	var req api.AddRequest
 	var asJSON bool
+	var wakeOpt *wakeFlags // --wake, --no-wake (DESIGN §15)
 	c := &cobra.Command{
 		Use:   "add WHEN [LABEL…]",
 		Short: "Add an alarm",
@@ -56,6 +59,9 @@ func (e *env) addCommand() *cobra.Command {
 			if err := checkAddOptions(cmd, req); err != nil {
 				return err
 			}
+			if req.Wake, err = wakeOpt.value(cmd); err != nil {
+				return err
+			}
 			req.Sound = soundArg(req.Sound)
 			c, _, err := e.client()
 			if err != nil {
@@ -65,10 +71,11 @@ func (e *env) addCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			e.warnIfSilent(c)
 			if asJSON {
 				return e.printJSON(a)
 			}
-			fmt.Fprintf(e.stdout, "added %d: %s %s (%s)\n", a.ID, a.Next.Format("Mon 15:04"), a.Title(), until(e.now(), a.Next))
+			fmt.Fprintf(e.stdout, "added %d: %s\n", a.ID, describe(e.now(), a))
 			return nil
 		},
 	}
@@ -80,7 +87,9 @@ func (e *env) addCommand() *cobra.Command {
 	f.StringVar(&req.Late, "late", "", "how late a missed alarm may still ring (default 10m)")
 	f.StringVar(&req.Fade, "fade", "", "fade-in time (default 10s)")
 	f.IntVar(&req.Volume, "volume", 0, "volume in percent, 1-100 (default 100)")
+	f.StringVar(&req.Remind, "remind", "", "quiet reminders that long before each ring, e.g. 10m or 1h,10m")
 	f.BoolVar(&asJSON, "json", false, "print the new alarm as JSON")
+	wakeOpt = addWakeFlags(c)
 	return c
 }
 
@@ -90,6 +99,11 @@ func checkAddOptions(cmd *cobra.Command, req api.AddRequest) error {
 	if req.Repeat != "" {
 		if _, err := when.ParseRepeat(req.Repeat); err != nil {
 			return whenError(err, when.AcceptedRepeats)
+		}
+	}
+	if req.Remind != "" || cmd.Flags().Changed("remind") {
+		if _, err := alarm.ParseReminders("--remind", req.Remind); err != nil {
+			return usagef("", "%v", err) // the message names what is accepted
 		}
 	}
 	if cmd.Flags().Changed("volume") {
@@ -131,6 +145,7 @@ func soundArg(s string) string {
 
 func (e *env) listCommand() *cobra.Command {
 	var asJSON bool
+	var sortBy string
 	c := &cobra.Command{
 		Use:     "list",
 		Example: "  alarmd list\n  alarmd list --json | jq '.alarms[] | select(.state == \"on\")'",
@@ -142,9 +157,15 @@ func (e *env) listCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if sortBy != "next" && sortBy != "id" {
+				return usagef("accepted: --sort next (the default) or --sort id", "--sort %q is not a sort order", sortBy)
+			}
 			alarms, err := c.List(e.ctx)
 			if err != nil {
 				return err
+			}
+			if sortBy == "next" {
+				sortByNextRing(alarms)
 			}
 			if asJSON {
 				return e.printJSON(api.AlarmList{Alarms: alarms})
@@ -164,13 +185,41 @@ func (e *env) listCommand() *cobra.Command {
 				if rep == "" {
 					rep = "once"
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", a.ID, next, rep, a.Title(), a.State)
+				state := a.State
+				if a.Skip > 0 {
+					state += fmt.Sprintf(", skips %d", a.Skip)
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", a.ID, next, rep, a.Title(), state)
 			}
 			return tw.Flush()
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	c.Flags().StringVar(&sortBy, "sort", "next", "order: next (next ring first; alarms without one last, by id) or id")
 	return c
+}
+
+// sortByNextRing orders alarms by their next ring, ringing ones first, alarms that will not ring
+// last; ties and the rest by id.
+func sortByNextRing(alarms []api.Alarm) {
+	rank := func(a api.Alarm) int {
+		switch {
+		case a.State == api.StateRinging:
+			return 0
+		case !a.Next.IsZero():
+			return 1
+		}
+		return 2
+	}
+	slices.SortStableFunc(alarms, func(a, b api.Alarm) int {
+		if c := cmp.Compare(rank(a), rank(b)); c != 0 {
+			return c
+		}
+		if c := a.Next.Compare(b.Next); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
 }
 
 // parseIDs reads alarm ids; anything but positive whole numbers is a usage error.
@@ -223,7 +272,7 @@ func (e *env) idsCommand(name string) *cobra.Command {
 					err = c.Delete(e.ctx, id)
 				default:
 					on := name == "enable"
-					_, err = c.Patch(e.ctx, id, api.PatchRequest{Enabled: &on})
+					_, err = c.Edit(e.ctx, id, api.EditRequest{Enabled: &on})
 				}
 				if err != nil {
 					return err
@@ -271,29 +320,9 @@ func (e *env) snoozeCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			targets := []int{id}
-			if id == 0 {
-				alarms, err := c.List(e.ctx)
-				if err != nil {
-					return err
-				}
-				targets = targets[:0]
-				for _, a := range alarms {
-					if a.State == api.StateRinging {
-						targets = append(targets, a.ID)
-					}
-				}
-				if len(targets) == 0 {
-					return fmt.Errorf("no alarm is ringing")
-				}
-			}
-			var done []int
-			for _, t := range targets {
-				ids, err := c.Snooze(e.ctx, t, d)
-				if err != nil {
-					return err
-				}
-				done = append(done, ids...)
+			done, err := c.Snooze(e.ctx, id, d) // no id: every ringing alarm, in one request
+			if err != nil {
+				return err
 			}
 			fmt.Fprintf(e.stdout, "snoozed %s\n", joinIDs(done))
 			return nil

@@ -145,8 +145,12 @@ func (e *env) rootCommand() *cobra.Command {
 	root.AddCommand(
 		e.startCommand(), e.runCommand(), e.stopCommand(), e.statusCommand(),
 		e.addCommand(), e.listCommand(), e.idsCommand("rm"), e.idsCommand("enable"), e.idsCommand("disable"),
+		e.editCommand(), e.skipCommand(), e.unskipCommand(), e.historyCommand(), e.watchCommand(),
 		e.snoozeCommand(), e.dismissCommand(), e.nextCommand(), e.soundsCommand(), e.pathsCommand(), e.versionCommand(),
 		e.autostartCommand(), e.doctorCommand(), e.completionCommand(),
+		e.wakeCommand(),
+		e.exportCommand(), e.importCommand(),
+		e.openCommand(),
 	)
 	for _, c := range root.Commands() {
 		c.SetFlagErrorFunc(flagError)

@@ -161,6 +161,9 @@ func (e *env) printStatus(st api.Status) {
 	fmt.Fprintf(w, "tray:          %s\n", st.Tray)
 	fmt.Fprintf(w, "notifications: %s\n", st.Notifications)
 	fmt.Fprintf(w, "audio:         %s\n", st.Audio)
+	if st.Wake != "" {
+		fmt.Fprintf(w, "wake:          %s\n", st.Wake)
+	}
 	for _, warn := range st.Warnings {
 		fmt.Fprintf(w, "warning:       %s\n", warn)
 	}

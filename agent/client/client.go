@@ -11,12 +11,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"syscall"
 	"time"
 
 	"alarmd/agent/api"
+	"alarmd/agent/history"
 )
 
 // ErrNotRunning means no agent answers on the socket.
@@ -34,6 +36,9 @@ func (e *APIError) Error() string { return e.Message }
 type Client struct {
 	socket string
 	http   *http.Client
+	// From is sent in api.FromHeader: where the changes this client asks for come from, for the
+	// history ("cli" unless set otherwise).
+	From string
 }
 
 // New returns a client for the agent listening on socket.
@@ -46,7 +51,7 @@ func New(socket string) *Client {
 		DisableCompression: true,
 		MaxIdleConns:       1,
 	}
-	return &Client{socket: socket, http: &http.Client{Transport: tr, Timeout: 15 * time.Second}}
+	return &Client{socket: socket, http: &http.Client{Transport: tr, Timeout: 15 * time.Second}, From: "cli"}
 }
 
 // CloseIdleConnections closes the connection kept alive after the last request, if any. A
@@ -71,6 +76,7 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	req.Header.Set(api.FromHeader, c.From)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if isNotRunning(err) {
@@ -131,8 +137,8 @@ func (c *Client) Add(ctx context.Context, req api.AddRequest) (api.Alarm, error)
 	return a, err
 }
 
-// Patch changes an alarm.
-func (c *Client) Patch(ctx context.Context, id int, req api.PatchRequest) (api.Alarm, error) {
+// Edit changes an alarm.
+func (c *Client) Edit(ctx context.Context, id int, req api.EditRequest) (api.Alarm, error) {
 	var a api.Alarm
 	err := c.do(ctx, http.MethodPatch, "/v1/alarms/"+strconv.Itoa(id), req, &a)
 	return a, err
@@ -143,15 +149,85 @@ func (c *Client) Delete(ctx context.Context, id int) error {
 	return c.do(ctx, http.MethodDelete, "/v1/alarms/"+strconv.Itoa(id), nil, nil)
 }
 
-// Snooze snoozes ringing alarm id for d (0: the alarm's own snooze time).
+// Snooze snoozes ringing alarm id (0: every ringing alarm) for d (0: each alarm's own snooze
+// time) and returns the alarms snoozed.
 func (c *Client) Snooze(ctx context.Context, id int, d time.Duration) ([]int, error) {
-	var req api.SnoozeRequest
+	req := api.SnoozeAllRequest{ID: id}
 	if d > 0 {
 		req.For = d.String()
 	}
-	var out api.DismissResponse
-	err := c.do(ctx, http.MethodPost, "/v1/alarms/"+strconv.Itoa(id)+"/snooze", req, &out)
-	return out.Dismissed, err
+	var out api.SnoozeResponse
+	err := c.do(ctx, http.MethodPost, "/v1/snooze", req, &out)
+	return out.Snoozed, err
+}
+
+// Skip skips the next count occurrences of alarm id.
+func (c *Client) Skip(ctx context.Context, id, count int) (api.Alarm, error) {
+	var a api.Alarm
+	err := c.do(ctx, http.MethodPost, "/v1/alarms/"+strconv.Itoa(id)+"/skip", api.SkipRequest{Count: count}, &a)
+	return a, err
+}
+
+// Unskip takes back alarm id's skips.
+func (c *Client) Unskip(ctx context.Context, id int) (api.Alarm, error) {
+	var a api.Alarm
+	err := c.do(ctx, http.MethodPost, "/v1/alarms/"+strconv.Itoa(id)+"/unskip", nil, &a)
+	return a, err
+}
+
+// History returns the history entries that ended at or after since (zero: all) of alarm id (0:
+// all).
+func (c *Client) History(ctx context.Context, since time.Time, id int) ([]history.Entry, error) {
+	q := url.Values{}
+	if !since.IsZero() {
+		q.Set("since", since.Format(time.RFC3339))
+	}
+	if id > 0 {
+		q.Set("id", strconv.Itoa(id))
+	}
+	path := "/v1/history"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	var out api.HistoryList
+	err := c.do(ctx, http.MethodGet, path, nil, &out)
+	return out.Entries, err
+}
+
+// Events opens GET /v1/events and calls fn with each event until the stream ends, ctx is done
+// or fn returns an error. It returns ErrNotRunning when no agent answers, and nil when the agent
+// ended the stream (it stopped, or the watcher fell behind).
+func (c *Client) Events(ctx context.Context, fn func(api.Event) error) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+api.Host+"/v1/events", nil)
+	if err != nil {
+		return fmt.Errorf("build request: %w", err)
+	}
+	req.Header.Set(api.FromHeader, c.From)
+	stream := &http.Client{Transport: c.http.Transport} // no overall timeout: the stream stays open
+	resp, err := stream.Do(req)
+	if err != nil {
+		if isNotRunning(err) {
+			return ErrNotRunning
+		}
+		return fmt.Errorf("talk to the agent: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return &APIError{Status: resp.StatusCode, Message: fmt.Sprintf("agent answered %s", resp.Status)}
+	}
+	dec := json.NewDecoder(resp.Body)
+	for {
+		var ev api.Event
+		if err := dec.Decode(&ev); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return nil // the agent ended the stream
+		}
+		if err := fn(ev); err != nil {
+			return err
+		}
+	}
 }
 
 // Dismiss stops ringing alarm id (0: all ringing alarms).

@@ -15,6 +15,7 @@ import (
 
 	"alarmd/agent/alarm"
 	"alarmd/agent/internal/oneline"
+	"alarmd/agent/wake"
 )
 
 // Config is the agent's configuration.
@@ -25,6 +26,10 @@ type Config struct {
 	QuickTimers []time.Duration
 	// LogLevel is debug, info, warn or error.
 	LogLevel string
+	// Audio is the [audio] section (DESIGN §16).
+	Audio Audio
+	// WakeLead is how long before a ring the computer is woken (`[wake] lead`, DESIGN §15).
+	WakeLead time.Duration
 }
 
 // Default returns the built-in configuration.
@@ -34,6 +39,8 @@ func Default() Config {
 		QuickTimers: []time.Duration{5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 25 * time.Minute,
 			30 * time.Minute, 45 * time.Minute, 60 * time.Minute},
 		LogLevel: "info",
+		Audio:    DefaultAudio(),
+		WakeLead: wake.DefaultLead,
 	}
 }
 
@@ -46,6 +53,8 @@ type file struct {
 		Late   string `toml:"late"`
 		Fade   string `toml:"fade"`
 		Volume int    `toml:"volume"`
+		Remind string `toml:"remind"`
+		Wake   *bool  `toml:"wake"`
 	} `toml:"defaults"`
 	Tray struct {
 		QuickTimers []string `toml:"quick_timers"`
@@ -53,6 +62,8 @@ type file struct {
 	Log struct {
 		Level string `toml:"level"`
 	} `toml:"log"`
+	Audio audioFile `toml:"audio"`
+	Wake  wakeFile  `toml:"wake"`
 }
 
 // Load reads path. It returns the config (defaults where the file says nothing or is wrong) and
@@ -93,6 +104,15 @@ func Load(path string) (Config, []string, error) {
 	dur(alarm.LateLimit, f.Defaults.Late, &c.Defaults.Late)
 	dur(alarm.FadeLimit, f.Defaults.Fade, &c.Defaults.Fade)
 	c.Defaults.Sound = f.Defaults.Sound
+	c.Defaults.Wake = f.Defaults.Wake
+	readWakeLead(path, f.Wake.Lead, &c.WakeLead, &warns)
+	if f.Defaults.Remind != "" {
+		if _, err := alarm.ParseReminders("defaults.remind", f.Defaults.Remind); err != nil {
+			warns = append(warns, fmt.Sprintf("%s: %v; no default reminders", path, err))
+		} else {
+			c.Defaults.Remind = f.Defaults.Remind
+		}
+	}
 	if v := f.Defaults.Volume; v != 0 {
 		if err := alarm.CheckVolume("defaults.volume", v); err != nil {
 			warns = append(warns, fmt.Sprintf("%s: %v; using %d", path, err, c.Defaults.Volume))
@@ -103,6 +123,7 @@ func Load(path string) (Config, []string, error) {
 	if qs := quickTimers(path, f.Tray.QuickTimers, &warns); len(qs) > 0 {
 		c.QuickTimers = qs
 	}
+	c.Audio = audioOf(path, f.Audio, &warns)
 	switch l := strings.ToLower(f.Log.Level); l {
 	case "":
 	case "debug", "info", "warn", "error":

@@ -156,6 +156,7 @@ func Run(ctx context.Context, d Deps) Report {
 	r = append(r, agentRes...)
 	r = append(r, alarmsCheck(d.Paths.AlarmsFile))
 	r = append(r, zoneCheck(d.Zone, d.LookupEnv))
+	r = append(r, wakeCheck(agentSt, wakeReport(d.Paths.StateDir)))
 	return r
 }
 

@@ -97,6 +97,9 @@ func TestBounded(t *testing.T) {
 	if rewrites != 1 || len(got) != MaxEntries || got[0].ID != compactSlack+2 {
 		t.Fatalf("%d rewrites, %d entries, first %d", rewrites, len(got), got[0].ID)
 	}
+	if fi, err := os.Stat(path); err == nil {
+		t.Logf("%d entries after the rewrite: %d bytes (%d a line)", len(got), fi.Size(), fi.Size()/int64(len(got)))
+	}
 	// Half a year later, an append drops everything older than MaxAge.
 	now = t0.Add(MaxAge + 48*time.Hour)
 	l.Append(entry(9999, now))

@@ -28,6 +28,7 @@ type Paths struct {
 	SoundsDir        string // DataDir/sounds
 	StateDir         string // $XDG_STATE_HOME/alarmd (0700)
 	LogFile          string // StateDir/alarmd.log
+	HistoryFile      string // StateDir/history.jsonl
 	RuntimeDir       string // $XDG_RUNTIME_DIR/alarmd, or StateDir/run without XDG_RUNTIME_DIR (0700)
 	PidFile          string // RuntimeDir/alarmd.pid
 	SocketFile       string // RuntimeDir/alarmd.sock
@@ -79,6 +80,7 @@ func Resolve() (Paths, error) {
 	p.SoundsDir = filepath.Join(p.DataDir, "sounds")
 	p.StateDir = filepath.Join(stateHome, AppName)
 	p.LogFile = filepath.Join(p.StateDir, "alarmd.log")
+	p.HistoryFile = filepath.Join(p.StateDir, "history.jsonl")
 	if runtimeFromEnv() && filepath.IsAbs(runtimeHome) {
 		p.runtimeBase = filepath.Clean(runtimeHome)
 		p.RuntimeDir = filepath.Join(p.runtimeBase, AppName)
@@ -126,6 +128,7 @@ func (p Paths) List() [][2]string {
 		{"sounds", p.SoundsDir},
 		{"state", p.StateDir},
 		{"log", p.LogFile},
+		{"history", p.HistoryFile},
 		{"runtime", p.RuntimeDir},
 		{"pidfile", p.PidFile},
 		{"socket", p.SocketFile},

@@ -39,6 +39,7 @@ func TestResolveFollowsEnvironment(t *testing.T) {
 		"sounds":       filepath.Join(root, "data/alarmd/sounds"),
 		"state":        filepath.Join(root, "state/alarmd"),
 		"log":          filepath.Join(root, "state/alarmd/alarmd.log"),
+		"history":      filepath.Join(root, "state/alarmd/history.jsonl"),
 		"runtime":      filepath.Join(root, "run/alarmd"),
 		"pidfile":      filepath.Join(root, "run/alarmd/alarmd.pid"),
 		"socket":       filepath.Join(root, "run/alarmd/alarmd.sock"),

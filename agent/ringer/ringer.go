@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"alarmd/agent/alarm"
+	"alarmd/agent/internal/serial"
 	"alarmd/agent/notifier"
 )
 
@@ -39,6 +40,7 @@ const (
 	Stopped  What = iota + 1 // Stop pressed, notification closed by hand, CLI or tray dismiss
 	Snoozed                  // Snooze pressed
 	TimedOut                 // nobody answered within the ring time
+	SkipNext                 // "Skip this time" pressed on a reminder: skip the occurrence it announced
 )
 
 func (w What) String() string {
@@ -49,6 +51,8 @@ func (w What) String() string {
 		return "snoozed"
 	case TimedOut:
 		return "not acknowledged"
+	case SkipNext:
+		return "skip next"
 	}
 	return fmt.Sprintf("What(%d)", int(w))
 }
@@ -80,12 +84,13 @@ type Ringer struct {
 	// sounds runs the Sound's calls in order, so that Ring sends the notification at once
 	// instead of after the sound has been opened (a custom file is read from disk), and a slow
 	// Sound never delays a button press.
-	sounds queue
+	sounds serial.Queue
 	// plain sends the agent's own notifications (missed alarms, warnings), which replace nothing.
-	plain queue
+	plain serial.Queue
 
 	mu        sync.Mutex
 	active    map[int]*ringing // alarms ringing or snoozed (their notification is still shown)
+	reminding map[int]bool     // alarms whose notification is a reminder of the coming ring
 	notices   map[int]*notice  // each alarm's notification on the server, by alarm id
 	byNotif   map[uint32]int   // server notification id → alarm id
 	notifyErr string
@@ -131,6 +136,7 @@ func New(o Options) *Ringer {
 		appIcon:    o.AppIcon,
 		icon:       o.Icon,
 		active:     map[int]*ringing{},
+		reminding:  map[int]bool{},
 		notices:    map[int]*notice{},
 		byNotif:    map[uint32]int{},
 		eventsDone: make(chan struct{}),
@@ -152,7 +158,7 @@ func New(o Options) *Ringer {
 // queueSound queues a Sound call, in order with the others. Caller holds r.mu.
 func (r *Ringer) queueSound(op func()) {
 	if r.sound != nil && !r.closed {
-		r.sounds.push(op)
+		r.sounds.Push(op)
 	}
 }
 
@@ -173,6 +179,7 @@ func (r *Ringer) Ring(a alarm.Alarm, at time.Time, late time.Duration, snoozed b
 		st.timeout.Stop()
 	}
 	st.alarm, st.ringing, st.at = a, true, at
+	delete(r.reminding, a.ID) // the ring replaces the reminder in place
 	body := at.Format("Mon 15:04")
 	if late >= time.Minute {
 		body += fmt.Sprintf(" · late by %d min", int(late.Round(time.Minute)/time.Minute))
@@ -299,7 +306,7 @@ func (r *Ringer) Warn(title, body string) {
 		return
 	}
 	n := notifier.Notification{Title: title, Body: body, Urgency: notifier.Normal, AppIcon: r.appIcon, Icon: r.icon}
-	r.plain.push(func() {
+	r.plain.Push(func() {
 		_, err := r.notifier.Show(n)
 		if err != nil {
 			r.mu.Lock()
@@ -318,9 +325,9 @@ func (r *Ringer) Settled() <-chan struct{} {
 	r.mu.Unlock()
 	done := make(chan struct{})
 	go func() {
-		r.sounds.wait(0)
+		r.sounds.Wait(0)
 		<-notices
-		r.plain.wait(0)
+		r.plain.Wait(0)
 		close(done)
 	}()
 	return done
@@ -342,9 +349,9 @@ func (r *Ringer) Close() {
 	r.closed = true
 	settled := r.noticesSettled()
 	r.mu.Unlock()
-	r.sounds.wait(0)
+	r.sounds.Wait(0)
 	workers := make(chan struct{})
-	go func() { <-settled; r.plain.wait(0); close(workers) }()
+	go func() { <-settled; r.plain.Wait(0); close(workers) }()
 	t := time.NewTimer(closeWait)
 	defer t.Stop()
 	select {
@@ -390,6 +397,24 @@ func (r *Ringer) watchEvents() {
 		st := r.active[id]
 		r.mu.Unlock()
 		switch {
+		case ev.Closed && ev.Reason == notifier.ReasonExpired:
+			r.mu.Lock()
+			r.noticeGone(ev.ID) // a reminder that expired: nothing to replace or close
+			delete(r.reminding, id)
+			r.mu.Unlock()
+		case r.isReminder(id, st):
+			if ev.Action == "skip" {
+				r.mu.Lock()
+				delete(r.reminding, id)
+				r.closeNotice(id)
+				r.mu.Unlock()
+				r.outcomes <- Outcome{ID: id, What: SkipNext}
+			} else if ev.Closed {
+				r.mu.Lock()
+				r.noticeGone(ev.ID)
+				delete(r.reminding, id)
+				r.mu.Unlock()
+			}
 		case ev.Closed && ev.Reason == notifier.ReasonDismissed:
 			r.mu.Lock()
 			r.noticeGone(ev.ID) // already gone: do not replace or close it again
@@ -418,6 +443,63 @@ func (r *Ringer) watchEvents() {
 			}
 			r.outcomes <- Outcome{ID: id, What: what}
 		}
+	}
+}
+
+// isReminder reports whether alarm id's notification is a reminder (st is its ringing state).
+func (r *Ringer) isReminder(id int, st *ringing) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return st == nil && r.reminding[id]
+}
+
+// Remind shows alarm a's quiet reminder (DESIGN §12): normal urgency, no sound, expiring by
+// itself at the ring, with "Skip this time" for a recurring alarm where the server has buttons.
+// It shows in the place of the alarm's own notification, which the ring then replaces. An alarm
+// that rings or is snoozed gets no reminder.
+func (r *Ringer) Remind(a alarm.Alarm, ring, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.active[a.ID] != nil || r.closed {
+		return
+	}
+	in := ring.Sub(now).Round(time.Minute)
+	n := notifier.Notification{
+		Title:   a.Title(),
+		Body:    fmt.Sprintf("at %s (in %s)", ring.Format("15:04"), humanIn(in)),
+		Urgency: notifier.Normal,
+		Expire:  max(ring.Sub(now), time.Second),
+	}
+	if a.Recurring() {
+		n.Actions = []notifier.Action{{Key: "skip", Label: "Skip this time"}}
+	}
+	r.reminding[a.ID] = true
+	r.showNotice(a.ID, n)
+}
+
+// CancelReminder closes alarm id's reminder, if one shows (the alarm changed, or its next ring
+// was skipped).
+func (r *Ringer) CancelReminder(id int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.reminding[id] && r.active[id] == nil {
+		delete(r.reminding, id)
+		r.closeNotice(id)
+	}
+}
+
+// humanIn says how far off a ring is, in whole minutes: "10 min", "1 h", "1 h 30 min".
+func humanIn(d time.Duration) string {
+	m := int(d / time.Minute)
+	switch {
+	case m < 1:
+		return "under a minute"
+	case m < 60:
+		return fmt.Sprintf("%d min", m)
+	case m%60 == 0:
+		return fmt.Sprintf("%d h", m/60)
+	default:
+		return fmt.Sprintf("%d h %d min", m/60, m%60)
 	}
 }
 

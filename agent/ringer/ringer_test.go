@@ -197,12 +197,14 @@ type slowNotifier struct {
 	fakeNotifier
 	slowTitle string
 	delay     time.Duration
+	started   chan struct{} // closed when the slow Show has reached the server
 	answered  chan struct{} // closed when the slow Show has returned
 	shownCh   chan string   // the title of every Show as it is answered
 }
 
 func (s *slowNotifier) Show(n notifier.Notification) (uint32, error) {
 	if n.Title == s.slowTitle {
+		close(s.started)
 		time.Sleep(s.delay)
 		defer close(s.answered)
 	}
@@ -217,7 +219,7 @@ func (s *slowNotifier) Show(n notifier.Notification) (uint32, error) {
 // notification is closed, as its state (stopped) says.
 func TestSlowNotificationServerBlocksNothing(t *testing.T) {
 	n := &slowNotifier{fakeNotifier: fakeNotifier{events: make(chan notifier.Event, 8)},
-		slowTitle: "first", delay: 5 * time.Second, answered: make(chan struct{}), shownCh: make(chan string, 16)}
+		slowTitle: "first", delay: 5 * time.Second, started: make(chan struct{}), answered: make(chan struct{}), shownCh: make(chan string, 16)}
 	s := &fakeSound{playing: map[int]bool{}}
 	r := New(Options{Notifier: n, Sound: s, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		AfterFunc: func(time.Duration, func()) Timer { return time.NewTimer(time.Hour) }})
@@ -232,11 +234,14 @@ func TestSlowNotificationServerBlocksNothing(t *testing.T) {
 	}
 	start := time.Now()
 	r.Ring(alarm.Alarm{ID: 1, Label: "first"}, time.Date(2026, 11, 25, 7, 0, 0, 0, time.UTC), 0, false)
+	// Wait until the first Notify is on the bus: a Stop before that would rightly cancel it
+	// unsent (changes not yet started collapse into the latest).
+	<-n.started
 	r.Ring(alarm.Alarm{ID: 2, Label: "second"}, time.Date(2026, 11, 25, 7, 0, 2, 0, time.UTC), 0, false)
 	if got := <-n.shownCh; got != "second" {
 		t.Fatalf("first notification answered: %q, want second", got)
 	}
-	r.sounds.wait(0)
+	r.sounds.Wait(0)
 	if !s.isPlaying(1) || !s.isPlaying(2) || !slices.Equal(r.Ringing(), []int{1, 2}) {
 		t.Fatalf("sounds 1 %v 2 %v, ringing %v", s.isPlaying(1), s.isPlaying(2), r.Ringing())
 	}
@@ -249,7 +254,7 @@ func TestSlowNotificationServerBlocksNothing(t *testing.T) {
 	if !r.Stop(1) || r.IsRinging(1) {
 		t.Fatal("Stop of the first alarm")
 	}
-	r.sounds.wait(0)
+	r.sounds.Wait(0)
 	if s.isPlaying(1) {
 		t.Fatal("first alarm still sounding after Stop")
 	}

@@ -15,9 +15,11 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"alarmd/agent/api"
+	"alarmd/agent/history"
 	"alarmd/agent/service"
 )
 
@@ -27,10 +29,14 @@ type Service interface {
 	List() []api.Alarm
 	Get(id int) (api.Alarm, error)
 	Add(req api.AddRequest) (api.Alarm, error)
-	Patch(id int, req api.PatchRequest) (api.Alarm, error)
-	Delete(id int) error
-	Snooze(id int, d time.Duration) ([]int, error)
-	Dismiss(id int) ([]int, error)
+	Edit(id int, req api.EditRequest, from string) (api.Alarm, error)
+	Delete(id int, from string) error
+	Snooze(id int, d time.Duration, from string) ([]int, error)
+	Dismiss(id int, from string) ([]int, error)
+	Skip(id, count int, from string) (api.Alarm, error)
+	Unskip(id int, from string) (api.Alarm, error)
+	History(q history.Query) ([]history.Entry, error)
+	Watch() (events <-chan api.Event, stop func())
 }
 
 // Server serves the control API.
@@ -40,11 +46,17 @@ type Server struct {
 	quit func()
 	uid  int
 	http *http.Server
+	// closing is closed by Shutdown, which ends the event streams (they would otherwise keep it
+	// waiting until its deadline).
+	closing   chan struct{}
+	closeOnce sync.Once
+	// openWindow shows the Alarms window (window.go); nil: none.
+	openWindow func() (bool, error)
 }
 
 // New returns a server for svc; quit is called for POST /v1/stop.
 func New(svc Service, log *slog.Logger, quit func()) *Server {
-	s := &Server{svc: svc, log: log, quit: quit, uid: os.Getuid()}
+	s := &Server{svc: svc, log: log, quit: quit, uid: os.Getuid(), closing: make(chan struct{})}
 	s.http = &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -91,7 +103,10 @@ func (s *Server) Serve(ln net.Listener) error {
 }
 
 // Shutdown stops accepting requests and waits for the ones under way.
-func (s *Server) Shutdown(ctx context.Context) error { return s.http.Shutdown(ctx) }
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.closeOnce.Do(func() { close(s.closing) })
+	return s.http.Shutdown(ctx)
+}
 
 type route struct {
 	pattern string
@@ -115,8 +130,16 @@ func (s *Server) Handler() http.Handler {
 		{"/v1/alarms", map[string]func(http.ResponseWriter, *http.Request){"GET": s.list, "POST": s.add}},
 		{"/v1/alarms/{id}", map[string]func(http.ResponseWriter, *http.Request){"GET": s.get, "PATCH": s.patch, "DELETE": s.delete}},
 		{"/v1/alarms/{id}/snooze", map[string]func(http.ResponseWriter, *http.Request){"POST": s.snooze}},
+		{"/v1/alarms/{id}/skip", map[string]func(http.ResponseWriter, *http.Request){"POST": s.skip}},
+		{"/v1/alarms/{id}/unskip", map[string]func(http.ResponseWriter, *http.Request){"POST": s.unskip}},
+		{"/v1/snooze", map[string]func(http.ResponseWriter, *http.Request){"POST": s.snoozeAll}},
 		{"/v1/dismiss", map[string]func(http.ResponseWriter, *http.Request){"POST": s.dismiss}},
+		{"/v1/history", map[string]func(http.ResponseWriter, *http.Request){"GET": s.history}},
+		{"/v1/events", map[string]func(http.ResponseWriter, *http.Request){"GET": s.events}},
 		{"/v1/stop", map[string]func(http.ResponseWriter, *http.Request){"POST": s.stop}},
+		{"/v1/window", map[string]func(http.ResponseWriter, *http.Request){"POST": s.window}},
+		{"/v1/export", map[string]func(http.ResponseWriter, *http.Request){"GET": s.export}},
+		{"/v1/import", map[string]func(http.ResponseWriter, *http.Request){"POST": s.importCalendar}},
 	} {
 		mux.HandleFunc(rt.pattern, func(w http.ResponseWriter, r *http.Request) {
 			h, ok := rt.methods[r.Method]
@@ -155,11 +178,11 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			writeError(w, http.StatusForbidden, fmt.Sprintf("forbidden: Host must be %q", api.Host))
 			return
 		}
-		if r.ContentLength > api.MaxBody {
-			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d KiB", api.MaxBody>>10))
+		if limit := bodyLimit(r.URL.Path); r.ContentLength > limit {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d KiB", limit>>10))
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, api.MaxBody)
+		r.Body = http.MaxBytesReader(w, r.Body, bodyLimit(r.URL.Path))
 		next.ServeHTTP(w, r)
 	})
 }
@@ -203,11 +226,11 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var req api.PatchRequest
+	var req api.EditRequest
 	if !decode(w, r, &req, true) {
 		return
 	}
-	a, err := s.svc.Patch(id, req)
+	a, err := s.svc.Edit(id, req, from(r))
 	if err != nil {
 		s.fail(w, err)
 		return
@@ -220,7 +243,7 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := s.svc.Delete(id); err != nil {
+	if err := s.svc.Delete(id, from(r)); err != nil {
 		s.fail(w, err)
 		return
 	}
@@ -236,21 +259,7 @@ func (s *Server) snooze(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req, false) {
 		return
 	}
-	var d time.Duration
-	if req.For != "" {
-		v, err := time.ParseDuration(req.For)
-		if err != nil || v <= 0 {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("snooze duration %q is not valid; use forms like 90s, 5m, 1h", req.For))
-			return
-		}
-		d = v
-	}
-	ids, err := s.svc.Snooze(id, d)
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, api.DismissResponse{Dismissed: ids})
+	s.snoozeIDs(w, r, id, req.For, func(ids []int) any { return api.DismissResponse{Dismissed: ids} })
 }
 
 func (s *Server) dismiss(w http.ResponseWriter, r *http.Request) {
@@ -262,7 +271,7 @@ func (s *Server) dismiss(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "id must be a positive number")
 		return
 	}
-	ids, err := s.svc.Dismiss(req.ID)
+	ids, err := s.svc.Dismiss(req.ID, from(r))
 	if err != nil {
 		s.fail(w, err)
 		return

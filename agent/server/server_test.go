@@ -144,7 +144,7 @@ func TestClientRoundTrip(t *testing.T) {
 		t.Fatalf("added %+v", a)
 	}
 	off := false
-	if p, err := c.Patch(ctx, a.ID, api.PatchRequest{Enabled: &off}); err != nil || p.State != api.StateOff {
+	if p, err := c.Edit(ctx, a.ID, api.EditRequest{Enabled: &off}); err != nil || p.State != api.StateOff {
 		t.Fatalf("patch: %+v %v", p, err)
 	}
 	if l, err := c.List(ctx); err != nil || len(l) != 1 {

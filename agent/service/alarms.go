@@ -1,13 +1,13 @@
 package service
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"alarmd/agent/alarm"
 	"alarmd/agent/api"
+	"alarmd/agent/history"
 	"alarmd/agent/store"
 	"alarmd/agent/when"
 )
@@ -47,7 +47,7 @@ func (s *Service) view(a alarm.Alarm, loc *time.Location) api.Alarm {
 	default:
 		v.State = api.StateOn
 	}
-	if at, _, ok := a.NextRing(loc); ok && v.State != api.StateRinging {
+	if at, _, ok := a.NextRingAfterSkips(loc); ok && v.State != api.StateRinging {
 		v.Next = at.In(loc)
 	}
 	return v
@@ -76,8 +76,12 @@ func (s *Service) Add(req api.AddRequest) (api.Alarm, error) {
 		return api.Alarm{}, err
 	}
 	s.log.Info("alarm added", "alarm", a.ID, "label", a.Label, "kind", a.Kind)
+	s.remindFrom[a.ID] = now
+	v := s.view(a, loc)
+	s.emit(api.Event{Type: api.EventAdded, ID: a.ID, Alarm: &v})
+	s.emitNext()
 	s.changed()
-	return s.view(a, loc), nil
+	return v, nil
 }
 
 // newAlarm builds and checks the alarm req asks for; it touches no state but the defaults.
@@ -112,7 +116,7 @@ func (s *Service) newAlarm(req api.AddRequest, now time.Time, loc *time.Location
 			// "in 25m --repeat daily": repeat at that wall-clock time from then on.
 			a.Kind, a.First, a.At = when.Local, when.WallOf(a.At.In(loc)), time.Time{}
 		}
-		if _, ok := a.Repeat.Next(a.First, when.Wall{}); !ok {
+		if _, ok := a.Repeat.NextIn(a.First, when.Wall{}, loc); !ok {
 			return alarm.Alarm{}, badRequest("repeat rule %q has no occurrence on or after %s", req.Repeat, a.First)
 		}
 	}
@@ -125,6 +129,20 @@ func (s *Service) newAlarm(req api.AddRequest, now time.Time, loc *time.Location
 	if a.Sound != "" && s.o.CheckSound != nil {
 		if err := s.o.CheckSound(a.Sound); err != nil {
 			return alarm.Alarm{}, badRequest("%v", err)
+		}
+	}
+	remind := req.Remind
+	if remind == "" {
+		remind = def.Remind
+	}
+	if remind != "" {
+		rs, err := alarm.ParseReminders("--remind", remind)
+		if err != nil {
+			return alarm.Alarm{}, badRequest("%v", err)
+		}
+		a.Remind = rs
+		if err := checkReminders(&a, now, loc); err != nil {
+			return alarm.Alarm{}, err
 		}
 	}
 	return a, nil
@@ -165,80 +183,30 @@ func applyOptions(a *alarm.Alarm, req api.AddRequest, def alarm.Defaults) error 
 	if req.Sound != "" {
 		a.Sound = req.Sound
 	}
+	a.Wake = wakeChoice(req.Wake, def.Wake)
 	return nil
 }
 
-// Patch enables, disables or relabels an alarm. Enabling a one-shot clock alarm that has already
-// rung sets it for the next such time, the way a bedside alarm clock is switched back on.
-func (s *Service) Patch(id int, req api.PatchRequest) (api.Alarm, error) {
-	if req.Label != nil {
-		if err := alarm.ValidateLabel(*req.Label); err != nil {
-			return api.Alarm{}, badRequest("%v", err)
-		}
-	}
-	loc := s.o.Clock.Location()
-	now := s.o.Clock.Now().In(loc)
-	var out alarm.Alarm
+// Delete removes an alarm, silencing it if it rings; from says where that was asked, for the
+// history of an occurrence it ends.
+func (s *Service) Delete(id int, from string) error {
+	defer s.flushHistory()
+	return s.delete(id, from)
+}
+
+func (s *Service) delete(id int, from string) error {
+	now := s.o.Clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if req.Enabled != nil && !*req.Enabled {
-		s.o.Ringer.Forget(id)
-	}
+	var ended []history.Entry
 	err := s.change(func(d *store.Data) error {
+		ended = nil
 		a := find(d, id)
 		if a == nil {
 			return notFound(id)
 		}
-		if req.Label != nil {
-			a.Label = *req.Label
-		}
-		if req.Enabled != nil {
-			a.SnoozedUntil = time.Time{}
-			if *req.Enabled && !a.Enabled {
-				if err := rearm(a, now, loc); err != nil {
-					return err
-				}
-			}
-			a.Enabled = *req.Enabled
-		}
-		out = *a
-		return nil
-	})
-	if err != nil {
-		return api.Alarm{}, err
-	}
-	s.changed()
-	return s.view(out, loc), nil
-}
-
-// rearm makes a one-shot that has already rung ring again at its next such time.
-func rearm(a *alarm.Alarm, now time.Time, loc *time.Location) error {
-	at, _, ok := (&alarm.Alarm{Kind: a.Kind, At: a.At, First: a.First, Repeat: a.Repeat, Done: a.Done, Rung: a.Rung, Enabled: true}).NextRing(loc)
-	if ok && at.After(now) {
-		return nil
-	}
-	if a.Kind != when.Local || a.Recurring() {
-		if a.Kind == when.Local {
-			return nil // a recurring alarm simply continues with its next occurrence
-		}
-		return conflict("alarm %d was for %s, which has passed; add a new one", a.ID, a.At.In(loc).Format("Mon 2006-01-02 15:04"))
-	}
-	h, m, sec := a.First.Clock()
-	spec, err := when.Parse(fmt.Sprintf("%02d:%02d:%02d", h, m, sec), now)
-	if err != nil {
-		return fmt.Errorf("re-arm alarm %d: %w", a.ID, err)
-	}
-	a.First, a.Done = spec.Wall, when.Wall{}
-	return nil
-}
-
-// Delete removes an alarm, silencing it if it rings.
-func (s *Service) Delete(id int) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	err := s.change(func(d *store.Data) error {
-		if find(d, id) == nil {
-			return notFound(id)
+		if e, ok := endOccurrence(a, history.Stopped, from, now); ok {
+			ended = append(ended, e)
 		}
 		remove(d, id)
 		return nil
@@ -247,14 +215,19 @@ func (s *Service) Delete(id int) error {
 		return err
 	}
 	s.o.Ringer.Forget(id)
+	s.o.Ringer.CancelReminder(id)
+	delete(s.remindFrom, id)
+	s.appendHistory(ended)
 	s.log.Info("alarm removed", "alarm", id)
+	s.emit(api.Event{Type: api.EventRemoved, ID: id, From: from})
+	s.emitNext()
 	s.changed()
 	return nil
 }
 
 // Snooze snoozes ringing alarm id (0: every ringing alarm) for d (0: each alarm's own snooze
-// time). It returns the alarms snoozed.
-func (s *Service) Snooze(id int, d time.Duration) ([]int, error) {
+// time); from says where that was asked. It returns the alarms snoozed.
+func (s *Service) Snooze(id int, d time.Duration, from string) ([]int, error) {
 	if d != 0 && !alarm.SnoozeLimit.Contains(d) {
 		return nil, badRequest("snooze %s is out of range; accepted: %s", d, alarm.SnoozeLimit.Range())
 	}
@@ -275,29 +248,39 @@ func (s *Service) Snooze(id int, d time.Duration) ([]int, error) {
 				}
 				a.SnoozedUntil = now.Add(dd).Round(0)
 				until[id] = a.SnoozedUntil
+				if a.Ringing != nil {
+					a.Ringing.Snoozes++
+				}
 			}
 		}
 	})
 	for _, id := range ids {
 		s.o.Ringer.Snooze(id, until[id].In(s.o.Clock.Location()))
-		s.log.Info("alarm snoozed", "alarm", id, "until", until[id].Format(time.RFC3339))
+		s.log.Info("alarm snoozed", "alarm", id, "until", until[id].Format(time.RFC3339), "from", from)
+		s.emit(api.Event{Type: api.EventSnoozed, ID: id, Until: until[id], From: from})
 	}
+	s.emitNext()
 	s.changed()
 	return ids, nil
 }
 
 // Dismiss stops ringing alarm id (0: every ringing alarm); a snoozed alarm named by id is
-// dismissed too. It returns the alarms stopped.
-func (s *Service) Dismiss(id int) ([]int, error) {
+// dismissed too; from says where that was asked. It returns the alarms stopped.
+func (s *Service) Dismiss(id int, from string) ([]int, error) {
 	ids, err := s.ringingTargets(id, true)
 	if err != nil {
 		return nil, err
 	}
+	// Silencing and recording under one lock: the loop must not see the alarm no longer ringing
+	// and finish it as not acknowledged in between.
+	s.mu.Lock()
 	for _, id := range ids {
 		s.o.Ringer.Stop(id)
-		s.finish(id)
-		s.log.Info("alarm stopped", "alarm", id)
+		s.finishLocked(id, history.Stopped, from)
+		s.log.Info("alarm stopped", "alarm", id, "from", from)
 	}
+	s.mu.Unlock()
+	s.flushHistory()
 	return ids, nil
 }
 
@@ -328,6 +311,7 @@ func (s *Service) SetPaused(p bool) error {
 	if err := s.change(func(d *store.Data) error { d.Paused = p; return nil }); err != nil {
 		return err
 	}
+	s.emitNext()
 	s.changed()
 	return nil
 }

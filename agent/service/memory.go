@@ -1,8 +1,6 @@
 package service
 
 import (
-	"slices"
-
 	"alarmd/agent/store"
 )
 
@@ -23,9 +21,7 @@ func (s *Service) snapshot() store.Data {
 // data is a copy of the current alarm data. The caller holds s.mu.
 func (s *Service) data() store.Data {
 	if s.memory != nil {
-		d := *s.memory
-		d.Alarms = slices.Clone(d.Alarms)
-		return d
+		return s.memory.Clone()
 	}
 	return s.o.Store.Snapshot()
 }

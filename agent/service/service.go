@@ -13,6 +13,8 @@ import (
 
 	"alarmd/agent/alarm"
 	"alarmd/agent/clock"
+	"alarmd/agent/history"
+	"alarmd/agent/internal/serial"
 	"alarmd/agent/ringer"
 	"alarmd/agent/store"
 )
@@ -33,6 +35,10 @@ type Options struct {
 	Health func() (tray, notifications, audio string)
 	// Quit asks the agent to exit (POST /v1/stop).
 	Quit func()
+	// History records how each occurrence ended (nil: not recorded).
+	History *history.Log
+	// Wake arms the timer that wakes the computer for an alarm (DESIGN §15; zero: no waking).
+	Wake WakeOptions
 }
 
 // Service is the alarm service. Its methods are safe for concurrent use.
@@ -50,8 +56,21 @@ type Service struct {
 	memoryErr error // the write failure that started memory mode; nil for a read-only store
 	warnings  []string
 
+	// remindedUpTo is the instant up to which reminders were considered; remindFrom, per alarm,
+	// the instant it last changed: a reminder whose moment lies before either is not shown late.
+	remindedUpTo time.Time
+	remindFrom   map[int]time.Time
+
 	subMu sync.Mutex
 	subs  []chan struct{}
+
+	// watchers receive the events of GET /v1/events (see events.go); lastNext is the alarm that
+	// rang next when they were last told. Both are guarded by s.mu.
+	watchers map[*watcher]struct{}
+	lastNext nextKey
+
+	// historyQueue appends history entries in order, off the service lock.
+	historyQueue serial.Queue
 
 	// armed, when set (tests), is called each time the loop has armed its timer and waits.
 	armed func(at time.Time)
@@ -64,6 +83,8 @@ func New(o Options) *Service {
 		s.log = slog.Default()
 	}
 	s.started = o.Clock.Now()
+	s.remindedUpTo, s.remindFrom = s.started, map[int]time.Time{}
+	s.watchers = map[*watcher]struct{}{}
 	if o.Store.ReadOnly() {
 		d := o.Store.Snapshot()
 		s.memory = &d

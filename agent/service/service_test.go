@@ -15,6 +15,7 @@ import (
 	"alarmd/agent/alarm"
 	"alarmd/agent/api"
 	"alarmd/agent/clock"
+	"alarmd/agent/history"
 	"alarmd/agent/notifier"
 	"alarmd/agent/ringer"
 	"alarmd/agent/store"
@@ -29,8 +30,9 @@ type fakeNotifier struct {
 	events chan notifier.Event
 	// slowTitle, when set, makes Show of a notification with that title answer only after
 	// slowFor, as a hung notification daemon that resumes does.
-	slowTitle string
-	slowFor   time.Duration
+	slowTitle   string
+	slowFor     time.Duration
+	slowStarted chan struct{} // closed when the slow Show has begun
 }
 
 func newFakeNotifier() *fakeNotifier {
@@ -39,6 +41,7 @@ func newFakeNotifier() *fakeNotifier {
 
 func (f *fakeNotifier) Show(n notifier.Notification) (uint32, error) {
 	if f.slowTitle != "" && n.Title == f.slowTitle {
+		close(f.slowStarted)
 		time.Sleep(f.slowFor)
 	}
 	f.mu.Lock()
@@ -230,7 +233,7 @@ func TestIdleArmsNothing(t *testing.T) {
 	if got := h.armed(); len(got) != 1 || !got[0].Equal(a.Next) {
 		t.Fatalf("armed %v, want %v", got, a.Next)
 	}
-	if err := h.svc.Delete(a.ID); err != nil {
+	if err := h.svc.Delete(a.ID, history.FromCLI); err != nil {
 		t.Fatal(err)
 	}
 	h.settle()
@@ -255,7 +258,7 @@ func TestRelativeRingsAndIsRemovedWhenStopped(t *testing.T) {
 	if got := h.get(a.ID).State; got != api.StateRinging {
 		t.Fatalf("state %q, want ringing", got)
 	}
-	if ids, err := h.svc.Dismiss(0); err != nil || len(ids) != 1 {
+	if ids, err := h.svc.Dismiss(0, history.FromCLI); err != nil || len(ids) != 1 {
 		t.Fatalf("dismiss: %v %v", ids, err)
 	}
 	if _, err := h.svc.Get(a.ID); err == nil {
@@ -280,7 +283,7 @@ func TestOneShotClockAlarmStaysDisabledAndCanBeReenabled(t *testing.T) {
 	}
 	// Switching it back on sets it for the next 07:30: tomorrow.
 	on := true
-	re, err := h.svc.Patch(a.ID, api.PatchRequest{Enabled: &on})
+	re, err := h.svc.Edit(a.ID, api.EditRequest{Enabled: &on}, history.FromCLI)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,7 +341,7 @@ func TestClockBackDoesNotRingTwice(t *testing.T) {
 	a := h.add("7:30", "Wake up", func(r *api.AddRequest) { r.Repeat = "daily" })
 	h.clk.Advance(30 * time.Minute)
 	h.expectShown("Wake up", "07:30")
-	if _, err := h.svc.Dismiss(a.ID); err != nil {
+	if _, err := h.svc.Dismiss(a.ID, history.FromCLI); err != nil {
 		t.Fatal(err)
 	}
 	h.clk.Set(time.Date(2026, 11, 25, 7, 0, 0, 0, time.UTC)) // clock set back an half hour
@@ -400,7 +403,7 @@ func TestDSTGapShiftsDailyAlarm(t *testing.T) {
 	}
 	h.clk.Advance(want.Sub(h.clk.Now()))
 	h.expectShown("Gap", "03:30")
-	h.svc.Dismiss(0)
+	h.svc.Dismiss(0, history.FromCLI)
 	if got := h.get(a.ID).Next; !got.Equal(time.Date(2026, 3, 30, 2, 30, 0, 0, berlin)) {
 		t.Fatalf("next after the gap day %v", got)
 	}
@@ -511,7 +514,7 @@ func TestUnwritableStoreRingsFromMemory(t *testing.T) {
 	}
 	h.clk.Advance(5 * time.Minute)
 	h.expectShown("Wake up", "07:05")
-	if _, err := h.svc.Dismiss(a.ID); err != nil {
+	if _, err := h.svc.Dismiss(a.ID, history.FromCLI); err != nil {
 		t.Fatalf("dismiss in memory mode: %v", err)
 	}
 	h.settle()
@@ -551,7 +554,7 @@ func TestUnwritableStoreRingsFromMemory(t *testing.T) {
 // changes nothing: each alarm rang once.
 func TestSlowNotificationServerDelaysNothing(t *testing.T) {
 	h := newHarness(t, time.Date(2026, 11, 25, 7, 0, 0, 0, time.UTC))
-	h.notif.slowTitle, h.notif.slowFor = "first", 5*time.Second
+	h.notif.slowTitle, h.notif.slowFor, h.notif.slowStarted = "first", 5*time.Second, make(chan struct{})
 	first := h.add("7:00:10", "first")
 	second := h.add("7:00:12", "second")
 	start := time.Now()
@@ -560,6 +563,7 @@ func TestSlowNotificationServerDelaysNothing(t *testing.T) {
 	if got := h.get(first.ID); got.State != api.StateRinging {
 		t.Fatalf("first alarm: %+v", got)
 	}
+	<-h.notif.slowStarted // its Notify is on the bus (a stop before would cancel it unsent)
 	h.clk.Advance(2 * time.Second)
 	h.settle()
 	if got := h.get(second.ID); got.State != api.StateRinging {
@@ -569,7 +573,7 @@ func TestSlowNotificationServerDelaysNothing(t *testing.T) {
 	if n := len(h.svc.List()); n != 2 {
 		t.Fatalf("List: %d alarms", n)
 	}
-	if ids, err := h.svc.Dismiss(first.ID); err != nil || len(ids) != 1 {
+	if ids, err := h.svc.Dismiss(first.ID, history.FromCLI); err != nil || len(ids) != 1 {
 		t.Fatalf("Dismiss first: %v %v", ids, err)
 	}
 	if waited := time.Since(start); waited >= 5*time.Second {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"alarmd/agent/api"
+	"alarmd/agent/history"
 )
 
 // TestSnapshotIsListAndStatusWithoutHealth: a tray redraw's one read gives what List and Status
@@ -23,7 +24,7 @@ func TestSnapshotIsListAndStatusWithoutHealth(t *testing.T) {
 	later := h.add("in 2h", "Later")
 	off := h.add("tomorrow 7:00", "Off")
 	no := false
-	if _, err := h.svc.Patch(off.ID, api.PatchRequest{Enabled: &no}); err != nil {
+	if _, err := h.svc.Edit(off.ID, api.EditRequest{Enabled: &no}, history.FromCLI); err != nil {
 		t.Fatal(err)
 	}
 	h.clk.Advance(5 * time.Minute)

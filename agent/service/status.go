@@ -49,6 +49,7 @@ func (s *Service) Status() api.Status {
 	if memoryErr != nil {
 		st.Warnings = append(st.Warnings, fmt.Sprintf("alarms file cannot be written (%v): changes are refused, what rang is kept in memory", memoryErr))
 	}
+	st.Wake = s.wakeStatus()
 	st.Next = nextOf(s.views(d, loc))
 	return st
 }

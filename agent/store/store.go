@@ -75,8 +75,14 @@ func (d *Data) Remove(id int) bool {
 // alarm.Alarm holds no slices, maps or pointers to mutable data (a test checks this).
 func (d Data) clone() Data {
 	d.Alarms = slices.Clone(d.Alarms)
+	for i := range d.Alarms {
+		d.Alarms[i] = d.Alarms[i].Clone()
+	}
 	return d
 }
+
+// Clone returns a copy of d that shares nothing with it.
+func (d Data) Clone() Data { return d.clone() }
 
 // validate reports what makes d unfit to be stored: IDs must be positive, unique and below
 // NextID, so that an ID is never handed out twice.

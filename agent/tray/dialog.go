@@ -16,6 +16,10 @@ import (
 // openNewAlarm starts the New alarm… dialogs in their own goroutine, one flow at a time, so a
 // dialog never blocks the menu.
 func (t *Tray) openNewAlarm() {
+	if t.o.NewAlarmForm != nil {
+		t.o.NewAlarmForm() // returns at once; the form runs in its own process
+		return
+	}
 	if !t.dialogBusy.CompareAndSwap(false, true) {
 		t.log.Debug("a New alarm dialog is already open")
 		return

@@ -30,12 +30,14 @@ func (f *fakeController) Add(r api.AddRequest) (api.Alarm, error) {
 	f.added = append(f.added, r)
 	return api.Alarm{}, nil
 }
-func (f *fakeController) Patch(int, api.PatchRequest) (api.Alarm, error) { return api.Alarm{}, nil }
-func (f *fakeController) Delete(int) error                               { return nil }
-func (f *fakeController) Snooze(int, time.Duration) ([]int, error)       { return nil, nil }
-func (f *fakeController) Dismiss(int) ([]int, error)                     { return nil, nil }
-func (f *fakeController) SetPaused(bool) error                           { return nil }
-func (f *fakeController) Subscribe() <-chan struct{}                     { return nil }
+func (f *fakeController) Edit(int, api.EditRequest, string) (api.Alarm, error) {
+	return api.Alarm{}, nil
+}
+func (f *fakeController) Delete(int, string) error                         { return nil }
+func (f *fakeController) Snooze(int, time.Duration, string) ([]int, error) { return nil, nil }
+func (f *fakeController) Dismiss(int, string) ([]int, error)               { return nil, nil }
+func (f *fakeController) SetPaused(bool) error                             { return nil }
+func (f *fakeController) Subscribe() <-chan struct{}                       { return nil }
 
 // scriptedDialog answers from a list; "" with cancel=true is Cancel.
 type scriptedDialog struct {

@@ -12,6 +12,7 @@ import (
 	"fyne.io/systray"
 
 	"alarmd/agent/api"
+	"alarmd/agent/history"
 	"alarmd/assets"
 )
 
@@ -106,6 +107,7 @@ const (
 	evQuit
 	evOpened    // the host opened the menu
 	evLoginDone // a loginOp ended
+	evWindow    // Alarms…
 )
 
 // item is a menu item with the state last sent over the bus, so that a redraw only sends what
@@ -166,6 +168,8 @@ type menu struct {
 	loginBusy    bool
 	loginNext    *loginOp
 	loginChecked bool // what the checkbox shows
+
+	cd countdownState // a running timer's once-a-minute refresh (menu_countdown.go)
 }
 
 func (m *menu) send(e event) {
@@ -209,6 +213,9 @@ func (m *menu) build() {
 	}
 	systray.AddSeparator()
 	m.add(systray.AddMenuItem("New alarm…", "Set an alarm"), event{kind: evNewAlarm})
+	if m.t.o.OpenWindow != nil {
+		m.add(systray.AddMenuItem("Alarms…", "Open the Alarms window"), event{kind: evWindow})
+	}
 	qt := systray.AddMenuItem("Quick timer", "Start a timer")
 	for i, d := range m.t.o.QuickTimers {
 		m.quick = append(m.quick, m.add(qt.AddSubMenuItem(duration(d), ""), event{kind: evQuick, index: i}))
@@ -234,6 +241,9 @@ func (m *menu) loop(ctx context.Context, changes <-chan struct{}, first Model) {
 		case <-ctx.Done():
 			return
 		case <-changes:
+			m.redraw()
+		case <-m.countdownC():
+			m.cd.timer = nil
 			m.redraw()
 		case e := <-m.events:
 			m.handle(e)
@@ -368,6 +378,7 @@ func (m *menu) apply(md Model) {
 		}
 	}
 	m.pause.set("Pause all alarms", md.Paused, true)
+	m.applyCountdown(md)
 	if m.t.o.Autostart != nil {
 		m.login.set("Start at login", m.loginChecked, true)
 	}
@@ -382,15 +393,17 @@ func (m *menu) handle(e event) {
 	case evStop:
 		if e.index < len(m.ringIDs) {
 			what = fmt.Sprintf("stop alarm %d", m.ringIDs[e.index])
-			_, err = c.Dismiss(m.ringIDs[e.index])
+			_, err = c.Dismiss(m.ringIDs[e.index], history.FromTray)
 		}
 	case evSnooze:
 		if e.index < len(m.ringIDs) {
 			what = fmt.Sprintf("snooze alarm %d", m.ringIDs[e.index])
-			_, err = c.Snooze(m.ringIDs[e.index], 0)
+			_, err = c.Snooze(m.ringIDs[e.index], 0, history.FromTray)
 		}
 	case evNewAlarm:
 		m.t.openNewAlarm()
+	case evWindow:
+		m.t.o.OpenWindow()
 	case evQuick:
 		d := m.t.o.QuickTimers[e.index]
 		label := duration(d) + " timer"
@@ -401,12 +414,12 @@ func (m *menu) handle(e event) {
 			id := m.slotIDs[e.index]
 			on := !m.slots[e.index].enabled.mi.Checked()
 			what = fmt.Sprintf("enable alarm %d", id)
-			_, err = c.Patch(id, api.PatchRequest{Enabled: &on})
+			_, err = c.Edit(id, api.EditRequest{Enabled: &on}, history.FromTray)
 		}
 	case evDelete:
 		if e.index < len(m.slotIDs) {
 			what = fmt.Sprintf("delete alarm %d", m.slotIDs[e.index])
-			err = c.Delete(m.slotIDs[e.index])
+			err = c.Delete(m.slotIDs[e.index], history.FromTray)
 		}
 	case evPause:
 		what = "pause all alarms"

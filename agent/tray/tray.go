@@ -31,10 +31,11 @@ type Controller interface {
 	// redraw draws from it alone.
 	Snapshot() api.Snapshot
 	Add(req api.AddRequest) (api.Alarm, error)
-	Patch(id int, req api.PatchRequest) (api.Alarm, error)
-	Delete(id int) error
-	Snooze(id int, d time.Duration) ([]int, error)
-	Dismiss(id int) ([]int, error)
+	// The changes take where they came from (history.FromTray), for the history.
+	Edit(id int, req api.EditRequest, from string) (api.Alarm, error)
+	Delete(id int, from string) error
+	Snooze(id int, d time.Duration, from string) ([]int, error)
+	Dismiss(id int, from string) ([]int, error)
 	SetPaused(p bool) error
 	Subscribe() <-chan struct{}
 }
@@ -84,6 +85,11 @@ type Options struct {
 	Notify      func(title, body string)
 	// Now is the clock used to validate WHEN in the New alarm dialog (nil: time.Now).
 	Now func() time.Time
+	// OpenWindow shows the Alarms window (DESIGN §14); nil hides the Alarms… item.
+	OpenWindow func()
+	// NewAlarmForm shows the window's New alarm form for New alarm… and a left click; nil: the
+	// tray's own dialogs (Dialog).
+	NewAlarmForm func()
 }
 
 // Tray is the running tray icon. Start it once per process (fyne.io/systray is a process-wide

@@ -18,6 +18,7 @@ import (
 
 	"alarmd/agent/api"
 	"alarmd/agent/clock"
+	"alarmd/agent/history"
 	"alarmd/agent/internal/testbus"
 	"alarmd/agent/ringer"
 	"alarmd/agent/service"
@@ -401,8 +402,8 @@ func TestTrayOverDBus(t *testing.T) {
 		if got := it.icon(); got != assets.Set {
 			t.Errorf("icon %q with a timer set", got)
 		}
-		if !strings.HasPrefix(it.tooltip(), "Next: ") {
-			t.Errorf("tooltip %q", it.tooltip())
+		if got := it.tooltip(); got != "2 s timer in less than a minute" { // a timer counts down (DESIGN §14)
+			t.Errorf("tooltip %q", got)
 		}
 		eventually(t, 4*time.Second, "Stop item while ringing", func() bool { return it.layout().find("Stop 2 s timer") != nil })
 		if it.layout().find("Snooze 10 min") == nil {
@@ -499,7 +500,7 @@ func TestTrayOverDBus(t *testing.T) {
 			t.Errorf("opening the menu read the state %d times, want once", n-before)
 		}
 		for _, a := range svc.List() {
-			if err := svc.Delete(a.ID); err != nil {
+			if err := svc.Delete(a.ID, history.FromTray); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -371,8 +371,12 @@ func TestFaults(t *testing.T) {
 		b, _ := json.Marshal(d)
 		os.WriteFile(a.alarmsFile(), b, 0o600)
 		syscall.Kill(pid, syscall.SIGHUP)
-		time.Sleep(500 * time.Millisecond)
-		l := a.list()
+		var l []api.Alarm
+		for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if l = a.list(); len(l) == 2 {
+				break // reloaded
+			}
+		}
 		ringing, reloaded := false, false
 		for _, al := range l {
 			ringing = ringing || (al.ID == 1 && al.State == api.StateRinging)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -18,6 +19,7 @@ import (
 
 	"alarmd/agent/api"
 	"alarmd/agent/client"
+	"alarmd/agent/history"
 )
 
 // soakSize is the short soak of `make e2e` or, with ALARMD_SOAK=long (`make soak`), issue 6's long one.
@@ -47,7 +49,8 @@ func soakSeed(t *testing.T) uint64 {
 type tracked struct {
 	exists    bool // acknowledged add and no acknowledged rm since
 	enabled   bool
-	uncertain bool // an unacknowledged rm or enable/disable may or may not have landed
+	label     string
+	uncertain bool // an unacknowledged rm, enable/disable or edit may or may not have landed
 	owner     int  // the worker that may change it, so changes to one alarm are never concurrent
 }
 
@@ -100,12 +103,14 @@ func (l *ackLog) check(t *testing.T, listed []api.Alarm, workers int) {
 			t.Errorf("alarm %d: acknowledged add is gone", id)
 		case m.exists && ok && a.Enabled != m.enabled && !m.uncertain:
 			t.Errorf("alarm %d: enabled=%v, last acknowledged change said %v", id, a.Enabled, m.enabled)
+		case m.exists && ok && a.Label != m.label && !m.uncertain:
+			t.Errorf("alarm %d: label %q, last acknowledged edit said %q", id, a.Label, m.label)
 		case !m.exists && ok:
 			t.Errorf("alarm %d: acknowledged rm, but it is listed", id)
 		}
 		m.exists = ok
 		if ok {
-			m.enabled = a.Enabled
+			m.enabled, m.label = a.Enabled, a.Label
 		}
 		m.uncertain = false
 	}
@@ -117,12 +122,15 @@ func (l *ackLog) check(t *testing.T, listed []api.Alarm, workers int) {
 		if l.removed[id] {
 			t.Errorf("alarm %d: its removal was acknowledged, yet it is back", id)
 		}
+		if strings.HasPrefix(a.Label, ringLabel) {
+			continue // the ringer's alarms: followed through the history instead
+		}
 		if _, known := l.alarms[id]; !known {
 			// An add the agent did but could not answer before it was killed: its id must be new.
 			if id <= l.checkedMax {
 				t.Errorf("alarm %d appeared unacknowledged with an id at or below the highest known before (%d): ids reused?", id, l.checkedMax)
 			}
-			l.alarms[id] = &tracked{exists: true, enabled: a.Enabled, owner: id % workers}
+			l.alarms[id] = &tracked{exists: true, enabled: a.Enabled, label: a.Label, owner: id % workers}
 		}
 		l.maxSeen = max(l.maxSeen, id)
 	}
@@ -151,7 +159,7 @@ func (l *ackLog) soakWorker(ctx context.Context, cl *client.Client, w, workers i
 				l.dupes = append(l.dupes, a.ID)
 			}
 			// Ids go by worker: a later add of another worker must not steal this one's alarms.
-			l.alarms[a.ID] = &tracked{exists: true, enabled: a.Enabled, owner: w}
+			l.alarms[a.ID] = &tracked{exists: true, enabled: a.Enabled, label: label, owner: w}
 			l.maxSeen = max(l.maxSeen, a.ID)
 			l.mu.Unlock()
 			continue
@@ -165,11 +173,90 @@ func (l *ackLog) soakWorker(ctx context.Context, cl *client.Client, w, workers i
 			}
 			continue
 		}
+		if op == 9 { // an edit of the label and the time
+			label := fmt.Sprintf("soak w%d edit %d", w, i)
+			when := fmt.Sprintf("in %dh", 2+rng.IntN(20))
+			_, err := cl.Edit(ctx, id, api.EditRequest{Label: &label, When: &when})
+			l.mark(id, err, func(m *tracked) { m.label, m.enabled = label, true })
+			if !l.settle(err) {
+				return
+			}
+			continue
+		}
 		on := rng.IntN(2) == 0
-		_, err := cl.Patch(ctx, id, api.PatchRequest{Enabled: &on})
+		_, err := cl.Edit(ctx, id, api.EditRequest{Enabled: &on})
 		l.mark(id, err, func(m *tracked) { m.enabled = on })
 		if !l.settle(err) {
 			return
+		}
+	}
+}
+
+// ringLabel starts the labels of the alarms the soak's ringer adds, rings and stops.
+const ringLabel = "soak ring"
+
+// ringer adds a one-second timer, waits for it to ring and stops it, again and again, so that
+// kills land during rings too; it returns the labels whose stop was acknowledged (each must be
+// in the history afterwards).
+func ringer(ctx context.Context, cl *client.Client, cycle int) (stopped []string) {
+	for n := 0; ctx.Err() == nil; n++ {
+		label := fmt.Sprintf("%s %d.%d", ringLabel, cycle, n)
+		a, err := cl.Add(ctx, api.AddRequest{When: "1s", Label: &label, Ring: "1m"})
+		if err != nil {
+			return stopped
+		}
+		for ctx.Err() == nil {
+			got, err := cl.Get(ctx, a.ID)
+			if err != nil {
+				return stopped
+			}
+			if got.State == api.StateRinging {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		ids, err := cl.Dismiss(ctx, a.ID)
+		if err != nil {
+			return stopped
+		}
+		if len(ids) == 1 {
+			stopped = append(stopped, label)
+		}
+	}
+	return stopped
+}
+
+// checkHistory reads history.jsonl as anything reading it would: every line but a torn last one
+// parses, and every acknowledged stop is there.
+func checkHistory(t *testing.T, a *agentEnv, stopped map[string]bool) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(a.dirs["XDG_STATE_HOME"], "alarmd", "history.jsonl"))
+	if errors.Is(err, os.ErrNotExist) && len(stopped) == 0 {
+		return
+	}
+	if err != nil {
+		t.Fatalf("read history.jsonl: %v", err)
+	}
+	lines := strings.Split(string(raw), "\n")
+	seen := map[string]bool{}
+	for i, line := range lines {
+		if line == "" {
+			continue
+		}
+		var e history.Entry
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			if i == len(lines)-1 {
+				continue // a torn last line (killed mid-append): the agent cuts it off at its next start
+			}
+			t.Fatalf("history.jsonl line %d does not parse after kill -9: %v\n%s", i+1, err, line)
+		}
+		if e.End == history.Stopped {
+			seen[e.Label] = true
+		}
+	}
+	for label := range stopped {
+		if !seen[label] {
+			t.Errorf("the acknowledged stop of %q is not in the history:\n%s", label, raw)
 		}
 	}
 }
@@ -257,10 +344,17 @@ func TestSoakKill9(t *testing.T) {
 	a := newAgentEnv(t)
 	const workers = 4
 	model := newAckLog()
+	stopped := map[string]bool{}
 	pid := a.start()
 	for c := range cycles {
 		ctx, cancel := context.WithCancel(context.Background())
 		var wg sync.WaitGroup
+		var rang []string
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rang = ringer(ctx, client.New(a.socket()), c)
+		}()
 		for w := range workers {
 			wg.Add(1)
 			wrng := rand.New(rand.NewPCG(rng.Uint64(), uint64(w)))
@@ -269,7 +363,7 @@ func TestSoakKill9(t *testing.T) {
 				model.soakWorker(ctx, client.New(a.socket()), w, workers, wrng, 0)
 			}()
 		}
-		time.Sleep(time.Duration(rng.IntN(300)) * time.Millisecond)
+		time.Sleep(time.Duration(300+rng.IntN(1500)) * time.Millisecond)
 		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
@@ -279,6 +373,10 @@ func TestSoakKill9(t *testing.T) {
 		cancel()
 		wg.Wait()
 		checkFile(t, a)
+		for _, l := range rang {
+			stopped[l] = true
+		}
+		checkHistory(t, a, stopped)
 		pid = a.start()
 		model.check(t, a.list(), workers)
 		if t.Failed() {
@@ -287,8 +385,8 @@ func TestSoakKill9(t *testing.T) {
 	}
 	left := len(a.list())
 	a.must("stop")
-	t.Logf("%d kill -9 cycles: %d acknowledged changes, %d unanswered (in flight at the kill), refused %v; %d alarms at the end",
-		cycles, model.acked, model.unacked, model.rejected, left)
+	t.Logf("%d kill -9 cycles: %d acknowledged changes, %d unanswered (in flight at the kill), refused %v; %d alarms at the end; %d acknowledged stops of ringing alarms, all in the history",
+		cycles, model.acked, model.unacked, model.rejected, left, len(stopped))
 }
 
 // TestSoakConcurrentClients has many clients change their own alarms and read everyone's at

@@ -1,24 +1,25 @@
-package ringer
+// Package serial runs functions one after another on a goroutine that exists only while there is
+// work: the ringer's sounds and the history's appends go through it so that no caller holding a
+// lock waits for a device or a disk (DESIGN §5).
+package serial
 
 import (
 	"sync"
 	"time"
 )
 
-// queue runs functions one after another, in the order they were pushed, on a goroutine of its
+// Queue runs functions one after another, in the order they were pushed, on a goroutine of its
 // own that exists only while there is work: pushing never blocks (the queue has no bound to
-// fill), and an idle queue costs no goroutine and no wake-up. The ringer uses it so that the
-// audio device and the notification server are only ever waited on by the queue, never by a
-// caller holding a lock (DESIGN §5).
-type queue struct {
+// fill), and an idle queue costs no goroutine and no wake-up. The zero Queue is ready to use.
+type Queue struct {
 	mu      sync.Mutex
 	ops     []func()
 	running bool
 	idle    chan struct{} // closed when the queue next runs dry; nil while nobody waits
 }
 
-// push queues op after everything queued before it.
-func (q *queue) push(op func()) {
+// Push queues op after everything queued before it.
+func (q *Queue) Push(op func()) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.ops = append(q.ops, op)
@@ -28,7 +29,7 @@ func (q *queue) push(op func()) {
 	}
 }
 
-func (q *queue) drain() {
+func (q *Queue) drain() {
 	for {
 		q.mu.Lock()
 		if len(q.ops) == 0 {
@@ -48,9 +49,9 @@ func (q *queue) drain() {
 	}
 }
 
-// wait returns once everything queued so far has run, or after limit (0: no limit); it reports
+// Wait returns once everything queued so far has run, or after limit (0: no limit); it reports
 // whether the queue ran dry.
-func (q *queue) wait(limit time.Duration) bool {
+func (q *Queue) Wait(limit time.Duration) bool {
 	q.mu.Lock()
 	if !q.running {
 		q.mu.Unlock()

@@ -1,0 +1,60 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+// waitForAgent returns once alive reports an agent again, watching the socket's directory with
+// inotify instead of asking again and again: it asks once the watch is in place (so a start
+// in between is not missed) and then after each file created there. It returns ctx's error
+// when interrupted.
+func waitForAgent(ctx context.Context, socket string, alive func() bool) error {
+	dir := filepath.Dir(socket)
+	for ctx.Err() == nil {
+		// The directory may not exist yet (the agent makes it): watch its parent until it does.
+		watch := dir
+		if _, err := os.Stat(dir); err != nil {
+			watch = filepath.Dir(dir)
+		}
+		if err := waitForCreate(ctx, watch, alive); err != nil {
+			return err
+		}
+		if alive() {
+			return nil
+		}
+	}
+	return ctx.Err()
+}
+
+// waitForCreate blocks until something is created in dir, alive answers, or ctx ends.
+func waitForCreate(ctx context.Context, dir string, alive func() bool) error {
+	fd, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
+	if err != nil {
+		return fmt.Errorf("inotify: %w", err)
+	}
+	f := os.NewFile(uintptr(fd), "inotify")
+	defer f.Close()
+	if _, err := unix.InotifyAddWatch(fd, dir, unix.IN_CREATE|unix.IN_MOVED_TO); err != nil {
+		return fmt.Errorf("watch %s: %w", dir, err)
+	}
+	if alive() {
+		return nil
+	}
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-ctx.Done():
+			f.Close() // ends the read below
+		case <-done:
+		}
+	}()
+	buf := make([]byte, 4096)
+	_, _ = f.Read(buf) // in the poller until something is created
+	return ctx.Err()
+}
