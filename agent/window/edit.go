@@ -20,7 +20,7 @@ func (w *Window) edit(id int) {
 		if !ok {
 			return
 		}
-		out, ok, err := w.dialog(title, "--list", "--width", "480", "--height", "330",
+		out, ok, err := w.dialog(title, "--list", "--width", "480", "--height", "440",
 			"--text", fmt.Sprintf("%s: choose what to change, then Done.", a.Title()),
 			"--column", "Field", "--column", "Value", "--print-column", "1",
 			"--ok-label", "Change…", "--cancel-label", "Done",
@@ -255,13 +255,12 @@ func remindText(a api.Alarm) string {
 }
 
 func shortDuration(d time.Duration) string {
-	s := d.String()
-	s = strings.TrimSuffix(s, "0s")
+	s := d.String() // "5m0s" → "5m", "1h0m0s" → "1h", "10s" stays
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
 	if strings.HasSuffix(s, "h0m") {
 		s = strings.TrimSuffix(s, "0m")
-	}
-	if s == "" {
-		return "0s"
 	}
 	return s
 }

@@ -271,3 +271,11 @@ func TestOtherFileIsDecodedFirstAndHearSounds(t *testing.T) {
 		t.Errorf("%d dialogs not shown", len(s.steps))
 	}
 }
+
+func TestShortDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{10 * time.Second: "10s", 5 * time.Minute: "5m", time.Hour: "1h", 0: "0s", 90 * time.Second: "1m30s"} {
+		if got := shortDuration(d); got != want {
+			t.Errorf("shortDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -203,14 +204,15 @@ func TestAlarmsWindowByClicking(t *testing.T) {
 		t.Fatalf("the form made %+v (next %v), want Gym weekdays 06:45 bell 5m", gym.Alarm, gym.Next)
 	}
 
+	card, edit := fmt.Sprintf("Alarm %d", gym.ID), fmt.Sprintf("Edit alarm %d", gym.ID)
 	// Change… → Edit… → When: 07:00. First Cancel in the entry: nothing changes.
 	d.keys("Home", "Return")
-	d.answer("Alarm 1", "card", "Return")                     // Edit…
-	d.answer("Edit alarm 1", "edit-fields", "Home", "Return") // When is the first field
-	d.answer("Edit alarm 1", "edit-when-cancel", "Escape")
-	d.answer("Edit alarm 1", "edit-fields-again", "Home", "Return")
-	d.answer("Edit alarm 1", "edit-when", "ctrl+a", "type:7:00", "Return")
-	d.answer("Edit alarm 1", "edit-fields-after", "Escape") // Done
+	d.answer(card, "card", "Return")                // Edit…
+	d.answer(edit, "edit-fields", "Home", "Return") // When is the first field
+	d.answer(edit, "edit-when-cancel", "Escape")
+	d.answer(edit, "edit-fields-again", "Home", "Return")
+	d.answer(edit, "edit-when", "ctrl+a", "type:7:00", "Return")
+	d.answer(edit, "edit-fields-after", "Escape") // Done
 	d.wait("Alarms")
 	if got := alarms()[0]; got.Next.Format("15:04") != "07:00" || got.Repeat.String() != "weekdays" {
 		t.Fatalf("after editing the time: %+v next %v", got.Alarm, got.Next)
@@ -218,13 +220,13 @@ func TestAlarmsWindowByClicking(t *testing.T) {
 
 	// Skip next: Back first (nothing), then Skip next.
 	d.keys("Home", "Return")
-	d.answer("Alarm 1", "card-back", "Escape")
+	d.answer(card, "card-back", "Escape")
 	d.wait("Alarms")
 	if got := alarms()[0]; got.Skip != 0 {
 		t.Fatalf("Back skipped: %+v", got.Alarm)
 	}
 	d.keys("Home", "Return")
-	d.answer("Alarm 1", "card-skip", "alt+s")
+	d.answer(card, "card-skip", "alt+s")
 	d.wait("Alarms")
 	d.shot("window-skipped")
 	if got := alarms()[0]; got.Skip != 1 {
@@ -253,14 +255,14 @@ func TestAlarmsWindowByClicking(t *testing.T) {
 	a.must("open")
 	d.wait("Alarms")
 	d.keys("Home", "Return")
-	d.answer("Alarm 1", "card-delete", "alt+d")
+	d.answer(card, "card-delete", "alt+d")
 	d.answer("Delete alarm", "delete-ask-keep", "Escape")
 	d.wait("Alarms")
 	if n := len(alarms()); n != 1 {
 		t.Fatalf("Keep deleted: %d alarms", n)
 	}
 	d.keys("Home", "Return")
-	d.answer("Alarm 1", "card-delete-2", "alt+d")
+	d.answer(card, "card-delete-2", "alt+d")
 	d.answer("Delete alarm", "delete-ask", "Return")
 	win = d.wait("Alarms")
 	d.shot("window-empty-again")
