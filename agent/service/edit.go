@@ -189,6 +189,24 @@ func applyEdit(a *alarm.Alarm, e edit, now time.Time, loc *time.Location) error 
 			return badRequest("that time and rule have no occurrence after now; nothing changed")
 		}
 	}
+	applyEditOptions(a, e)
+	if req.Enabled != nil {
+		if *req.Enabled && !a.Enabled {
+			if err := rearm(a, now, loc); err != nil {
+				return err
+			}
+		}
+		a.Enabled = *req.Enabled
+		if !a.Enabled {
+			a.SnoozedUntil = time.Time{}
+		}
+	}
+	return checkReminders(a, now, loc)
+}
+
+// applyEditOptions sets the label, the options and the reminders that e gives.
+func applyEditOptions(a *alarm.Alarm, e edit) {
+	req := e.req
 	if req.Label != nil {
 		a.Label = *req.Label
 	}
@@ -216,18 +234,6 @@ func applyEdit(a *alarm.Alarm, e edit, now time.Time, loc *time.Location) error 
 	if req.Wake != nil {
 		a.Wake = wakeChoice(req.Wake, nil)
 	}
-	if req.Enabled != nil {
-		if *req.Enabled && !a.Enabled {
-			if err := rearm(a, now, loc); err != nil {
-				return err
-			}
-		}
-		a.Enabled = *req.Enabled
-		if !a.Enabled {
-			a.SnoozedUntil = time.Time{}
-		}
-	}
-	return checkReminders(a, now, loc)
 }
 
 // checkReminders refuses reminders that reach back past the previous occurrence.
