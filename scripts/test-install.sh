@@ -16,7 +16,8 @@ check_tree() { # ROOT PREFIX: the installed files are there and right
   local exe=$prefix/bin/alarmd
   [[ $exe == *" "* ]] && exe="\"$exe\"" # both formats quote a path with a blank
   [[ -f $desktop ]] || fail "no launcher $desktop"
-  grep -qxF "Exec=$exe start" "$desktop" || fail "launcher Exec= is not '$exe start': $(grep ^Exec= "$desktop")"
+  # The launcher opens the Alarms window (starting the agent when none runs); autostart keeps start.
+  grep -qxF "Exec=$exe open" "$desktop" || fail "launcher Exec= is not '$exe open': $(grep ^Exec= "$desktop")"
   grep -qx "Icon=alarmd" "$desktop" || fail "launcher has no Icon=alarmd"
   if command -v desktop-file-validate >/dev/null; then
     out=$(desktop-file-validate "$desktop" 2>&1) || fail "desktop-file-validate: $out"
