@@ -345,6 +345,9 @@ func TestSoakKill9(t *testing.T) {
 	const workers = 4
 	model := newAckLog()
 	stopped := map[string]bool{}
+	// Agents killed while ringing leave their notifications in the session's dunst: clear them
+	// so the tests after this one start from an empty screen.
+	t.Cleanup(func() { clearNotifications(t) })
 	pid := a.start()
 	for c := range cycles {
 		ctx, cancel := context.WithCancel(context.Background())
