@@ -5,14 +5,16 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
 
 // waitForAgent returns once alive reports an agent again, watching the socket's directory with
 // inotify instead of asking again and again: it asks once the watch is in place (so a start
-// in between is not missed) and then after each file created there. It returns ctx's error
-// when interrupted.
+// in between is not missed), after each file created there, and — as a safety net should an
+// event be missed while the old agent winds down — every recheck. This costs the watcher, not
+// an agent: none runs meanwhile. It returns ctx's error when interrupted.
 func waitForAgent(ctx context.Context, socket string, alive func() bool) error {
 	dir := filepath.Dir(socket)
 	for ctx.Err() == nil {
@@ -31,6 +33,9 @@ func waitForAgent(ctx context.Context, socket string, alive func() bool) error {
 	return ctx.Err()
 }
 
+// recheckEvery is the safety net's period while no agent runs.
+const recheckEvery = 2 * time.Second
+
 // waitForCreate blocks until something is created in dir, alive answers, or ctx ends.
 func waitForCreate(ctx context.Context, dir string, alive func() bool) error {
 	fd, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
@@ -47,10 +52,14 @@ func waitForCreate(ctx context.Context, dir string, alive func() bool) error {
 	}
 	done := make(chan struct{})
 	defer close(done)
+	recheck := time.NewTimer(recheckEvery)
+	defer recheck.Stop()
 	go func() {
 		select {
 		case <-ctx.Done():
 			f.Close() // ends the read below
+		case <-recheck.C:
+			f.Close()
 		case <-done:
 		}
 	}()
