@@ -1,12 +1,10 @@
 package cli
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -165,7 +163,7 @@ func (e *env) listCommand() *cobra.Command {
 				return err
 			}
 			if sortBy == "next" {
-				sortByNextRing(alarms)
+				api.SortByNextRing(alarms)
 			}
 			if asJSON {
 				return e.printJSON(api.AlarmList{Alarms: alarms})
@@ -197,29 +195,6 @@ func (e *env) listCommand() *cobra.Command {
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	c.Flags().StringVar(&sortBy, "sort", "next", "order: next (next ring first; alarms without one last, by id) or id")
 	return c
-}
-
-// sortByNextRing orders alarms by their next ring, ringing ones first, alarms that will not ring
-// last; ties and the rest by id.
-func sortByNextRing(alarms []api.Alarm) {
-	rank := func(a api.Alarm) int {
-		switch {
-		case a.State == api.StateRinging:
-			return 0
-		case !a.Next.IsZero():
-			return 1
-		}
-		return 2
-	}
-	slices.SortStableFunc(alarms, func(a, b api.Alarm) int {
-		if c := cmp.Compare(rank(a), rank(b)); c != 0 {
-			return c
-		}
-		if c := a.Next.Compare(b.Next); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
 }
 
 // parseIDs reads alarm ids; anything but positive whole numbers is a usage error.

@@ -141,7 +141,7 @@ func currentLine(ctx context.Context, c *client.Client, now time.Time) (watchLin
 
 // renderLine is the status-bar line for the alarms and status.
 func renderLine(alarms []api.Alarm, st api.Status, now time.Time) watchLine {
-	sortByNextRing(alarms)
+	api.SortByNextRing(alarms)
 	l := watchLine{Class: "idle", Next: st.Next}
 	var snoozed []api.Alarm
 	for _, a := range alarms {

@@ -1,7 +1,6 @@
 package window
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -34,7 +33,7 @@ const (
 func (w *Window) listLoop() {
 	for w.ctx.Err() == nil {
 		alarms := w.o.Controller.Snapshot().Alarms
-		sortByNextRing(alarms)
+		api.SortByNextRing(alarms)
 		now := w.o.Now()
 		args := []string{"--list", "--width", "720", "--height", "420",
 			"--text", listText(len(alarms)),
@@ -229,29 +228,6 @@ func (w *Window) history() {
 			strconv.Itoa(e.Snoozes), e.From)
 	}
 	_, _, _ = w.dialog("History", args...)
-}
-
-// sortByNextRing orders alarms as `alarmd list` does: ringing first, then by next ring, alarms
-// that will not ring last, ties by id.
-func sortByNextRing(alarms []api.Alarm) {
-	rank := func(a api.Alarm) int {
-		switch {
-		case a.State == api.StateRinging:
-			return 0
-		case !a.Next.IsZero():
-			return 1
-		}
-		return 2
-	}
-	slices.SortStableFunc(alarms, func(a, b api.Alarm) int {
-		if c := cmp.Compare(rank(a), rank(b)); c != 0 {
-			return c
-		}
-		if c := a.Next.Compare(b.Next); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
 }
 
 // ringTime is "Tue 07:30" within the coming week, "Tue 1 Dec 07:30" beyond.
