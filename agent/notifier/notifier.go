@@ -59,6 +59,11 @@ type Notification struct {
 	Urgency Urgency
 	// Actions are dropped when the server does not advertise the "actions" capability.
 	Actions []Action
+	// WithoutActions is added to Body, on a line of its own, when a server without the
+	// "actions" capability drops Actions: it says how to do without them ("click to stop ·
+	// alarmd dismiss", DESIGN §17). Such a server still reports a click as a close; beeep
+	// (macOS, Windows) reports nothing, so it leaves this out.
+	WithoutActions string
 	// Icon is a PNG image sent as the "image-data" hint; nil sends none. An icon that
 	// does not decode is left out (logged once) rather than failing the notification.
 	Icon []byte
@@ -128,4 +133,12 @@ func formatAvailable(info ServerInformation, caps []string) string {
 		name += " " + info.Version
 	}
 	return fmt.Sprintf("%s (%s)", name, strings.Join(caps, ", "))
+}
+
+// joinLines puts extra on a line of its own under body.
+func joinLines(body, extra string) string {
+	if body == "" {
+		return extra
+	}
+	return body + "\n" + extra
 }

@@ -474,8 +474,12 @@ func (n *Notifier) notify(conn *dbus.Conn, srv *serverState, x Notification) (ui
 			actions = append(actions, a.Key, a.Label)
 		}
 	}
+	body := x.Body
 	if actions == nil {
 		actions = []string{} // marshals as an empty array
+		if len(x.Actions) > 0 && x.WithoutActions != "" {
+			body = joinLines(body, x.WithoutActions)
+		}
 	}
 	hints := map[string]dbus.Variant{}
 	urgency := notify.HintUrgency(notify.Urgency(x.Urgency))
@@ -493,7 +497,7 @@ func (n *Notifier) notify(conn *dbus.Conn, srv *serverState, x Notification) (ui
 	defer n.callEnded(seq, done)
 	var id uint32
 	err := n.call(conn, "Notify",
-		n.appName, x.Replaces, x.AppIcon, x.Title, x.Body, actions, hints, expireMillis(x.Expire),
+		n.appName, x.Replaces, x.AppIcon, x.Title, body, actions, hints, expireMillis(x.Expire),
 	).Store(&id)
 	if err != nil {
 		return 0, fmt.Errorf("notify: %w", err)

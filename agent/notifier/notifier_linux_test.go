@@ -44,7 +44,7 @@ func TestShowSendsEveryField(t *testing.T) {
 	}
 
 	id, err := n.Show(Notification{
-		Title: "Wake up", Body: "07:30", Urgency: Critical, Actions: alarmActions,
+		Title: "Wake up", Body: "07:30", Urgency: Critical, Actions: alarmActions, WithoutActions: "click to stop",
 		Icon: testPNG(t), AppIcon: "alarmd", Category: "alarm",
 	})
 	if err != nil {
@@ -103,11 +103,22 @@ func TestActionsDroppedWithoutCapability(t *testing.T) {
 	bus := startBus(t, "")
 	fake := startFakeServer(t, bus, "body")
 	n, _ := newTestNotifier(t, bus.Addr)
-	if _, err := n.Show(Notification{Title: "Alarm", Actions: alarmActions}); err != nil {
+	if _, err := n.Show(Notification{Title: "Alarm", Body: "Wed 07:30", Actions: alarmActions, WithoutActions: "click to stop"}); err != nil {
 		t.Fatalf("Show: %v", err)
 	}
-	if c := fake.nextCall(t); len(c.Actions) != 0 {
+	c := fake.nextCall(t)
+	if len(c.Actions) != 0 {
 		t.Errorf("actions = %q, want none: the server lacks the actions capability", c.Actions)
+	}
+	if c.Body != "Wed 07:30\nclick to stop" {
+		t.Errorf("body = %q, want the way to do without actions on a line of its own", c.Body)
+	}
+	// A notification that had no actions to drop says nothing more.
+	if _, err := n.Show(Notification{Title: "Alarm", Body: "Wed 07:30", WithoutActions: "click to stop"}); err != nil {
+		t.Fatalf("Show: %v", err)
+	}
+	if c := fake.nextCall(t); c.Body != "Wed 07:30" {
+		t.Errorf("body = %q, want it unchanged", c.Body)
 	}
 	if got := n.Capabilities(); !reflect.DeepEqual(got, []string{"body"}) {
 		t.Errorf("Capabilities = %q", got)

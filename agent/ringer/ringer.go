@@ -195,10 +195,21 @@ func (r *Ringer) Ring(a alarm.Alarm, at time.Time, late time.Duration, snoozed b
 		Title:   a.Title(),
 		Body:    body,
 		Urgency: notifier.Critical,
-		Actions: []notifier.Action{{Key: "stop", Label: "Stop"}, {Key: "snooze", Label: "Snooze " + human(a.SnoozeFor())}},
+		// "default" is what a click on the body sends (mako has nothing else): it means Stop.
+		// Servers that draw buttons do not draw it (DESIGN §17).
+		Actions: []notifier.Action{
+			{Key: "stop", Label: "Stop"},
+			{Key: "snooze", Label: "Snooze " + human(a.SnoozeFor())},
+			{Key: "default", Label: "Stop"},
+		},
+		WithoutActions: StopHint,
 	})
 	st.timeout = r.afterFunc(a.RingFor(), func() { r.timeout(id, st) })
 }
+
+// StopHint is what a ringing notification says when the server shows no actions: closing it
+// (a click, on most servers) stops the alarm, and so does the command line.
+const StopHint = "click to stop · alarmd dismiss"
 
 // timeout ends a ringing nobody answered.
 func (r *Ringer) timeout(id int, st *ringing) {

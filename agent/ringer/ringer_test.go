@@ -313,3 +313,33 @@ func TestRingTimeoutFires(t *testing.T) {
 	timeouts[1]()
 	noOutcome(t, r, n, "a timeout after Stop")
 }
+
+// TestClickOnBodyStops: the ringing notification carries a "default" action, which a click on
+// its body sends (mako has no buttons at all), and it stops the alarm like the Stop button;
+// without the actions capability the body says how to stop (DESIGN §17).
+func TestClickOnBodyStops(t *testing.T) {
+	r, n, s := newTest(t)
+	r.Ring(alarm.Alarm{ID: 3, Label: "Tea"}, time.Date(2026, 11, 25, 16, 0, 0, 0, time.UTC), 0, false)
+	settle(r)
+	n.mu.Lock()
+	shown := n.shown[len(n.shown)-1]
+	n.mu.Unlock()
+	keys := map[string]string{}
+	for _, a := range shown.Actions {
+		keys[a.Key] = a.Label
+	}
+	if keys["default"] != "Stop" || keys["stop"] != "Stop" || keys["snooze"] == "" {
+		t.Fatalf("ringing actions %+v, want stop, snooze and default (= Stop)", shown.Actions)
+	}
+	if shown.WithoutActions != StopHint || StopHint != "click to stop · alarmd dismiss" {
+		t.Errorf("without actions: %q", shown.WithoutActions)
+	}
+	n.events <- notifier.Event{ID: r.shownNotice(3), Action: "default"}
+	if o := outcome(t, r); o != (Outcome{3, Stopped}) {
+		t.Fatalf("click on the body: %+v, want stopped", o)
+	}
+	settle(r)
+	if s.isPlaying(3) {
+		t.Error("still sounding after the click")
+	}
+}
