@@ -118,6 +118,9 @@ func (h *heard) watch(done <-chan struct{}) {
 				if h.unmuter != nil {
 					h.unmuter.Ringing(ringing)
 				}
+				if ringing && h.dnd != nil {
+					h.dnd.Refresh() // the log says when a ring starts hidden (mako's modes)
+				}
 			}
 		case <-h.outputChanges:
 		case <-h.dndChanges:
@@ -198,6 +201,7 @@ func (h *heard) decorate(st api.Status) api.Status {
 		st.Audio += " · volume cannot be checked (" + out.Reason + ")"
 	}
 	if h.dnd != nil {
+		h.dnd.Refresh() // mako announces no mode change: read it now
 		if d := h.dnd.State(); d.Held {
 			st.DoNotDisturb = d.How
 			st.Notifications += " — " + d.Describe()

@@ -2,7 +2,8 @@
 // (DESIGN §16) — by listening to the signals each server sends when its mode changes, never by
 // asking on a timer: dunst's `paused` property (org.dunstproject.cmd0), xfce4-notifyd's
 // xfconf setting /do-not-disturb, KDE Plasma's `Inhibited` property and GNOME's
-// org.gnome.desktop.notifications show-banners setting (dconf's change signal).
+// org.gnome.desktop.notifications show-banners setting (dconf's change signal). mako announces
+// no change of its modes, so its mode is read when someone asks (Refresh: `status`, a ring).
 package dnd
 
 import (
@@ -11,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -48,7 +50,16 @@ const (
 	xfconfName = "org.xfce.Xfconf"
 	xfconfPath = dbus.ObjectPath("/org/xfce/Xfconf")
 	dconfIface = "ca.desrt.dconf.Writer"
+	makoPath   = dbus.ObjectPath("/fr/emersion/Mako")
+	makoIface  = "fr.emersion.Mako"
 )
+
+// makoHidingModes are the mako modes taken to hide notifications: mako's own documentation
+// and most configurations name the mode with `invisible=1` so (DESIGN §16).
+var makoHidingModes = []string{"do-not-disturb", "dnd"}
+
+// MakoHow is what State.How says while mako's do-not-disturb mode is on.
+const MakoHow = "mako's do-not-disturb mode hides notifications"
 
 // Watcher follows the session's notification server and its Do Not Disturb mode.
 type Watcher struct {
@@ -114,6 +125,16 @@ func (w *Watcher) State() State {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.state
+}
+
+// Refresh reads the mode again when the server announces no change of it (mako), so the answer
+// to `status` is the mode as it is now; for the others it does nothing, as their signals keep
+// State current. It waits for the server (up to 2 s); the caller holds no lock.
+func (w *Watcher) Refresh() {
+	if w.conn == nil || w.State().Server != "mako" {
+		return
+	}
+	w.evaluate()
 }
 
 // Subscribe returns a channel that receives a value (coalesced) after every change of State.
@@ -204,6 +225,7 @@ func (w *Watcher) read() State {
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
 	server := w.conn.Object(notifyName, notifyPath)
+	mako := w.conn.Object(notifyName, makoPath)
 	var name, vendor, version, spec string
 	if err := server.CallWithContext(ctx, notifyName+".GetServerInformation", 0).Store(&name, &vendor, &version, &spec); err != nil {
 		return State{}
@@ -220,6 +242,12 @@ func (w *Watcher) read() State {
 		err := w.conn.Object(xfconfName, xfconfPath).CallWithContext(ctx, "org.xfce.Xfconf.GetProperty", 0, "xfce4-notifyd", "/do-not-disturb").Store(&v)
 		if on, ok := v.Value().(bool); err == nil && ok && on {
 			st.Held, st.How = true, "xfce4-notifyd's Do not disturb is on"
+		}
+	case name == "mako":
+		var modes []string
+		err := mako.CallWithContext(ctx, makoIface+".ListModes", 0).Store(&modes)
+		if err == nil && slices.ContainsFunc(modes, func(m string) bool { return slices.Contains(makoHidingModes, m) }) {
+			st.Held, st.How = true, MakoHow
 		}
 	case name == "gnome-shell":
 		if out, err := w.gsettings(ctx); err == nil && strings.TrimSpace(out) == "false" {

@@ -17,9 +17,13 @@ type fakeServer struct {
 	name  string
 	mu    sync.Mutex
 	props map[string]dbus.Variant // "iface.name"
+	asked int                     // GetServerInformation calls
 }
 
 func (f *fakeServer) GetServerInformation() (string, string, string, string, *dbus.Error) {
+	f.mu.Lock()
+	f.asked++
+	f.mu.Unlock()
 	return f.name, "test", "1", "1.2", nil
 }
 
@@ -191,4 +195,81 @@ func TestRelevantDconfPrefixes(t *testing.T) {
 			t.Errorf("%s: %v", prefix, got)
 		}
 	}
+}
+
+// fakeMako answers fr.emersion.Mako.ListModes; it sends no signal when the modes change, as
+// mako does not.
+type fakeMako struct {
+	mu    sync.Mutex
+	modes []string
+	calls int
+}
+
+func (m *fakeMako) ListModes() ([]string, *dbus.Error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.calls++
+	return append([]string(nil), m.modes...), nil
+}
+
+func (m *fakeMako) setModes(modes ...string) {
+	m.mu.Lock()
+	m.modes = modes
+	m.mu.Unlock()
+}
+
+// TestMakoModeIsReadOnRefresh: mako's do-not-disturb mode is seen when someone asks (Refresh),
+// and only then; servers that signal their changes are not asked again.
+func TestMakoModeIsReadOnRefresh(t *testing.T) {
+	bus := testbus.Start(t, "")
+	conn := serve(t, bus, "mako", &fakeServer{name: "mako", props: map[string]dbus.Variant{}})
+	m := &fakeMako{modes: []string{"default"}}
+	if err := conn.Export(m, makoPath, makoIface); err != nil {
+		t.Fatal(err)
+	}
+	w, ch := watchOn(t, bus, nil)
+	waitServer(t, w, ch, "mako")
+	if w.State().Held {
+		t.Fatalf("held in mako's default mode: %+v", w.State())
+	}
+	m.setModes("default", "do-not-disturb")
+	w.Refresh()
+	st := w.State()
+	if !st.Held || st.How != MakoHow || st.Describe() != "notifications held back (Do Not Disturb: mako's do-not-disturb mode hides notifications)" {
+		t.Fatalf("after refresh in do-not-disturb: %+v", st)
+	}
+	m.setModes("default")
+	w.Refresh()
+	if w.State().Held {
+		t.Fatalf("still held after leaving the mode: %+v", w.State())
+	}
+	if st, ok := checkOn(t, bus); !ok || st.Server != "mako" || st.Held {
+		t.Errorf("Check: %+v %v", st, ok)
+	}
+}
+
+// TestRefreshDoesNotAskSignallingServers: with dunst, whose property changes are signalled,
+// Refresh asks nothing (a stopped server must not delay `status`).
+func TestRefreshDoesNotAskSignallingServers(t *testing.T) {
+	bus := testbus.Start(t, "")
+	srv := &fakeServer{name: "dunst", props: map[string]dbus.Variant{dunstIface + ".paused": dbus.MakeVariant(false)}}
+	serve(t, bus, "dunst", srv)
+	w, ch := watchOn(t, bus, nil)
+	waitServer(t, w, ch, "dunst")
+	srv.mu.Lock()
+	before := srv.asked
+	srv.mu.Unlock()
+	w.Refresh()
+	w.Refresh()
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	if srv.asked != before {
+		t.Errorf("Refresh asked dunst %d more times", srv.asked-before)
+	}
+}
+
+// checkOn is Check on the test bus.
+func checkOn(t *testing.T, bus *testbus.Bus) (State, bool) {
+	w := &Watcher{conn: bus.Connect(t), gsettings: func(context.Context) (string, error) { return "true", nil }}
+	return w.read(), true
 }
