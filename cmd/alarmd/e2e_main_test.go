@@ -46,24 +46,44 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "e2e: build:", err)
 		return 1
 	}
+	desk, err := currentDesktop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 2
+	}
 	if os.Getenv("HEADLESS_DIR") == "" {
-		stop, err := startSession(filepath.Join(tmp, "session"))
+		// A desktop that cannot start fails the run with the script's reason: in CI a missing
+		// package must not turn into tests that silently skip (DESIGN §17).
+		stop, err := startSession(desk, filepath.Join(tmp, "session"))
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "e2e: headless session:", err)
+			fmt.Fprintf(os.Stderr, "e2e: desktop %s: %v\n", desk.name, err)
 			return 1
 		}
 		defer stop()
 	}
+	fmt.Fprintf(os.Stderr, "e2e: desktop %s (tray host %s, notifications %s)\n", desk.name, desk.tray, desk.notify)
 	return m.Run()
 }
 
-// startSession starts scripts/headless-session.sh and exports its variables into this process.
-func startSession(dir string) (func(), error) {
+// startSession starts the desktop's session script (scripts/headless-session.sh for X11,
+// scripts/headless-wayland.sh for Wayland) in dir and exports its variables into this process.
+func startSession(desk desktopSpec, dir string) (func(), error) {
 	_, file, _, _ := runtime.Caller(0)
-	script := filepath.Join(filepath.Dir(file), "..", "..", "scripts", "headless-session.sh")
+	name := "headless-session.sh"
+	if desk.wayland {
+		name = "headless-wayland.sh"
+		// sway runs as nobody when the tests run as root: dir and its parents must be
+		// reachable by that user (the temp dir of the run is 0700).
+		dir = filepath.Join(os.TempDir(), fmt.Sprintf("alarmd-e2e-wayland-%d", os.Getpid()))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+		os.Chmod(dir, 0o755)
+	}
+	script := filepath.Join(filepath.Dir(file), "..", "..", "scripts", name)
 	cmd := exec.Command("bash", script, "start", dir)
 	cmd.Stderr = os.Stderr
-	cmd.Env = append(os.Environ(), "HEADLESS_TRAY="+envOr("HEADLESS_TRAY", "none"))
+	cmd.Env = append(os.Environ(), "HEADLESS_TRAY="+envOr("HEADLESS_TRAY", desk.tray), "HEADLESS_NOTIFY="+desk.notify)
 	out, err := cmd.Output()
 	if err != nil {
 		return nil, fmt.Errorf("%s start: %w", script, err)
@@ -76,10 +96,18 @@ func startSession(dir string) (func(), error) {
 		}
 		os.Setenv(k, strings.Trim(v, "'"))
 	}
+	if w := os.Getenv("WAYLAND_DISPLAY"); w != "" && !filepath.IsAbs(w) {
+		// Each agent has an XDG_RUNTIME_DIR of its own; the compositor's socket is named by
+		// its absolute path, which libwayland accepts.
+		os.Setenv("WAYLAND_DISPLAY", filepath.Join(os.Getenv("XDG_RUNTIME_DIR"), w))
+	}
 	return func() {
 		stop := exec.Command("bash", script, "stop", dir)
 		stop.Stderr = os.Stderr
 		_ = stop.Run()
+		if desk.wayland {
+			os.RemoveAll(dir)
+		}
 	}, nil
 }
 
