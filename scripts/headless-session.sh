@@ -10,12 +10,19 @@
 #   headless-session.sh shot FILE.png           screenshot of the whole screen (needs DISPLAY)
 #
 # Session: Xvfb (free display via -displayfd) + private session dbus-daemon (no service
-# activation) + dunst (org.freedesktop.Notifications) + a tray host + ALSA default PCM written
-# to a raw file at real-time speed (file plugin -> FIFO -> perl pacer -> DIR/audio.raw).
+# activation) + a notification server (org.freedesktop.Notifications) + a tray host + ALSA
+# default PCM written to a raw file at real-time speed (file plugin -> FIFO -> perl pacer ->
+# DIR/audio.raw).
 #
 # Settings (environment):
 #   HEADLESS_TRAY=xfce4-panel|trayer|none  tray host (default xfce4-panel: StatusNotifierItem
 #                     + XEmbed; trayer: XEmbed only; none: leaves org.kde.StatusNotifierWatcher free)
+#   HEADLESS_NOTIFY=dunst|xfce4-notifyd    notification server (default dunst). dunst: nothing
+#                     expires; a left click on a notification runs its default action and closes
+#                     it; actions are chosen through DIR/action-choice (see step 4). xfce4-notifyd
+#                     (with xfconfd, settings in DIR/config): draws real buttons; critical
+#                     notifications never expire (its rule), others only when the client asks for
+#                     a timeout; no fade-out; shown at the bottom right, clear of the panel.
 #   HEADLESS_SCREEN=1024x768x24   HEADLESS_AUDIO_RATE=44100   HEADLESS_TIMEOUT=15 (s per wait)
 #   HEADLESS_NO_DEPS=1            skip the apt step (packages already present)
 #   HEADLESS_NO_BUILD_DEPS=1      do not install gcc, pkg-config, libasound2-dev
@@ -23,7 +30,7 @@
 set -euo pipefail
 
 PKGS_RUN=(xvfb x11-utils x11-apps xdotool imagemagick dbus dbus-x11 dunst libnotify-bin
-          fonts-dejavu-core alsa-utils sox perl trayer xfce4-panel xfconf)
+          fonts-dejavu-core alsa-utils sox perl trayer xfce4-panel xfconf xfce4-notifyd)
 PKGS_BUILD=(gcc pkg-config libasound2-dev)   # cgo for the beep speaker (oto/ALSA)
 TIMEOUT=${HEADLESS_TIMEOUT:-15}
 LAST=/tmp/headless-desktop.last-$(id -u)
@@ -85,7 +92,9 @@ start() {
   [[ ${HEADLESS_NO_DEPS:-0} == 1 ]] || deps
   : >"$DIR/pids"
   local tray=${HEADLESS_TRAY:-xfce4-panel} rate=${HEADLESS_AUDIO_RATE:-44100}
+  local notify=${HEADLESS_NOTIFY:-dunst}
   case $tray in xfce4-panel|trayer|none) ;; *) die "HEADLESS_TRAY must be xfce4-panel, trayer or none";; esac
+  case $notify in dunst|xfce4-notifyd) ;; *) die "HEADLESS_NOTIFY must be dunst or xfce4-notifyd";; esac
   mkdir -p -m 700 "$DIR/runtime"
   export XDG_RUNTIME_DIR=$DIR/runtime NO_AT_BRIDGE=1
   unset DBUS_SESSION_BUS_ADDRESS SESSION_MANAGER
@@ -165,8 +174,51 @@ EOF
   wait_for "$TIMEOUT" pacer_ready || die "audio pacer failed (see $DIR/pacer.log)"
 
   # 4. notification daemon; notifications stay until closed (deterministic screenshots).
-  #    Pressing an action button: write its label to DIR/action-choice, then `dunstctl action 0`
-  #    (with 2+ actions dunst asks its "dmenu" which one; our dmenu answers from that file).
+  #    xfce4-notifyd and xfce4-panel keep their settings in xfconfd: it is normally D-Bus
+  #    activated, there is no activation on this bus, so it is started by hand (once).
+  #    Their XDG_CONFIG_HOME/XDG_CACHE_HOME are under DIR (dunst keeps the caller's).
+  local channels=$DIR/config/xfce4/xfconf/xfce-perchannel-xml
+  xfce_dirs() {
+    export XDG_CONFIG_HOME=$DIR/config XDG_CACHE_HOME=$DIR/cache
+    mkdir -p "$channels" "$XDG_CACHE_HOME"
+  }
+  start_xfconfd() {
+    [[ -n ${PID_xfconfd:-} ]] && return 0
+    local xfconfd; xfconfd=$(ls /usr/lib/*/xfce4/xfconf/xfconfd 2>/dev/null | head -n1)
+    [[ -x $xfconfd ]] || die "xfconfd not found (package xfconf)"
+    spawn xfconfd "$xfconfd"
+    wait_for "$TIMEOUT" bus_has org.xfce.Xfconf || die "xfconfd not on the bus (see $DIR/xfconfd.log)"
+  }
+  if [[ $notify == xfce4-notifyd ]]; then
+    # xfce4-notifyd 0.7 never expires critical notifications and uses /expire-timeout (s; 0 =
+    # never) only when the client leaves the timeout to the server (-1): an explicit timeout
+    # from the client still wins (there is no override setting before 0.8). Without a window
+    # manager nothing sets _NET_WORKAREA, so at the top right it would cover the panel's tray:
+    # notify-location 3 is GTK_CORNER_BOTTOM_RIGHT.
+    xfce_dirs
+    cat >"$channels/xfce4-notifyd.xml" <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<channel name="xfce4-notifyd" version="1.0">
+  <property name="expire-timeout" type="int" value="0"/>
+  <property name="do-fadeout" type="bool" value="false"/>
+  <property name="do-slideout" type="bool" value="false"/>
+  <property name="initial-opacity" type="double" value="1.000000"/>
+  <property name="notify-location" type="uint" value="3"/>
+  <property name="do-not-disturb" type="bool" value="false"/>
+</channel>
+EOF
+    start_xfconfd
+    local notifyd; notifyd=$(ls /usr/lib/*/xfce4/notifyd/xfce4-notifyd 2>/dev/null | head -n1)
+    [[ -x $notifyd ]] || die "xfce4-notifyd not found (package xfce4-notifyd)"
+    spawn notifyd "$notifyd"
+    wait_for "$TIMEOUT" bus_has org.freedesktop.Notifications \
+      || die "xfce4-notifyd did not own org.freedesktop.Notifications (see $DIR/notifyd.log)"
+  else
+  #    dunst. Pressing an action button: write its label to DIR/action-choice, then `dunstctl
+  #    context` (dunst asks its "dmenu" which action of the shown notifications; our dmenu
+  #    answers from that file). A left click runs the notification's default action (the one
+  #    named "default", or its only action; else dunst asks dmenu) and closes it, as on many
+  #    distributions' dunstrc; dunst's own default would only close it.
   cat >"$DIR/dmenu-pick" <<EOF
 #!/bin/sh
 # stands in for dmenu: dunst lists the actions on stdin; print the one named in action-choice
@@ -187,7 +239,7 @@ EOF
     format = "<b>%s</b>\n%b"
     idle_threshold = 0
     history_length = 100
-    mouse_left_click = close_current
+    mouse_left_click = do_action, close_current
 [urgency_low]
     timeout = 0
 [urgency_normal]
@@ -198,14 +250,13 @@ EOF
   spawn dunst dunst -config "$DIR/dunstrc"
   wait_for "$TIMEOUT" bus_has org.freedesktop.Notifications \
     || die "dunst did not own org.freedesktop.Notifications (see $DIR/dunst.log)"
+  fi
 
   # 5. tray host
   case $tray in
     xfce4-panel)
-      # xfconfd is normally D-Bus activated; there is no activation on this bus, start it by hand
-      export XDG_CONFIG_HOME=$DIR/config XDG_CACHE_HOME=$DIR/cache
-      mkdir -p "$XDG_CONFIG_HOME/xfce4/xfconf/xfce-perchannel-xml" "$XDG_CACHE_HOME"
-      cat >"$XDG_CONFIG_HOME/xfce4/xfconf/xfce-perchannel-xml/xfce4-panel.xml" <<'EOF'
+      xfce_dirs
+      cat >"$channels/xfce4-panel.xml" <<'EOF'
 <?xml version="1.0" encoding="UTF-8"?>
 <channel name="xfce4-panel" version="1.0">
   <property name="configver" type="int" value="2"/>
@@ -234,10 +285,7 @@ EOF
   </property>
 </channel>
 EOF
-      local xfconfd; xfconfd=$(ls /usr/lib/*/xfce4/xfconf/xfconfd 2>/dev/null | head -n1)
-      [[ -x $xfconfd ]] || die "xfconfd not found (package xfconf)"
-      spawn xfconfd "$xfconfd"
-      wait_for "$TIMEOUT" bus_has org.xfce.Xfconf || die "xfconfd not on the bus (see $DIR/xfconfd.log)"
+      start_xfconfd   # reads a channel's file when it is first asked for it: after writing is fine
       spawn panel xfce4-panel --disable-wm-check
       wait_for "$TIMEOUT" bus_has org.kde.StatusNotifierWatcher \
         || die "xfce4-panel did not own org.kde.StatusNotifierWatcher (see $DIR/panel.log)"
@@ -250,7 +298,7 @@ EOF
   esac
 
   echo "$DIR" >"$LAST"
-  log "started in $DIR: DISPLAY=$DISPLAY tray=$tray pids=${STARTED[*]}"
+  log "started in $DIR: DISPLAY=$DISPLAY tray=$tray notify=$notify pids=${STARTED[*]}"
   cat <<EOF
 export DISPLAY=$DISPLAY
 export DBUS_SESSION_BUS_ADDRESS=$DBUS_SESSION_BUS_ADDRESS
@@ -260,6 +308,7 @@ export ALSA_CONFIG_PATH=$DIR/asound.conf
 export HEADLESS_AUDIO_FILE=$DIR/audio.raw
 export HEADLESS_AUDIO_SOX='-t raw -r $rate -e signed -b 16 -c 2'
 export HEADLESS_TRAY=$tray
+export HEADLESS_NOTIFY=$notify
 export HEADLESS_PIDS='${STARTED[*]}'
 export HEADLESS_DIR=$DIR
 EOF

@@ -5,9 +5,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -16,13 +14,11 @@ import (
 	"alarmd/agent/api"
 )
 
-// desk drives the real zenity dialogs the agent shows in the headless session with xdotool, as a
-// person would: there is no window manager, so a dialog gets the keyboard focus by xdotool's
-// windowfocus (the click a person would make into it).
+// desk drives the real zenity dialogs the agent shows in the headless session, as a person
+// would, on the session's X11 screen (x11Screen in desktop_x11_e2e_test.go).
 type desk struct {
-	t         *testing.T
-	artifacts string
-	step      int
+	t *testing.T
+	s *x11Screen
 }
 
 func newDesk(t *testing.T) *desk {
@@ -31,61 +27,20 @@ func newDesk(t *testing.T) *desk {
 			t.Skipf("%s not installed (scripts/deps.sh test installs it)", tool)
 		}
 	}
-	dir := filepath.Join(envOr("ALARMD_ARTIFACTS", filepath.Join(os.TempDir(), "alarmd-artifacts")), "window")
-	os.MkdirAll(dir, 0o755)
-	return &desk{t: t, artifacts: dir}
+	return &desk{t: t, s: newX11(t)}
 }
 
 // windows lists the visible windows titled exactly title.
-func (d *desk) windows(title string) []string {
-	out, _ := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^"+title+"$").Output()
-	return strings.Fields(string(out))
-}
+func (d *desk) windows(title string) []string { return x11Windows(title) }
 
 // wait waits for a visible window titled title and gives it the focus.
-func (d *desk) wait(title string) string {
-	d.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		if w := d.windows(title); len(w) > 0 {
-			time.Sleep(250 * time.Millisecond) // GTK puts the focus into the dialog once it is shown
-			if out, err := exec.Command("xdotool", "windowfocus", "--sync", w[0]).CombinedOutput(); err != nil {
-				d.t.Fatalf("focus %q: %v: %s", title, err, out)
-			}
-			return w[0]
-		}
-		if time.Now().After(deadline) {
-			d.t.Fatalf("no %q window appeared", title)
-		}
-		time.Sleep(30 * time.Millisecond)
-	}
-}
+func (d *desk) wait(title string) string { d.t.Helper(); return d.s.waitWindow(d.t, title) }
 
 // gone waits for window id to go away.
-func (d *desk) gone(id, title string) {
-	d.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for slices.Contains(d.windows(title), id) {
-		if time.Now().After(deadline) {
-			d.t.Fatalf("the %q window did not close", title)
-		}
-		time.Sleep(30 * time.Millisecond)
-	}
-}
+func (d *desk) gone(id, title string) { d.t.Helper(); d.s.windowGone(d.t, id, title) }
 
 // keys types into the focused window: "type:text" types text, anything else is a key name.
-func (d *desk) keys(seq ...string) {
-	d.t.Helper()
-	for _, k := range seq {
-		args := []string{"key", "--delay", "40", k}
-		if s, ok := strings.CutPrefix(k, "type:"); ok {
-			args = []string{"type", "--delay", "20", s}
-		}
-		if out, err := exec.Command("xdotool", args...).CombinedOutput(); err != nil {
-			d.t.Fatalf("xdotool %v: %v: %s", args, err, out)
-		}
-	}
-}
+func (d *desk) keys(seq ...string) { d.t.Helper(); d.s.keys(d.t, seq...) }
 
 // answer waits for the dialog titled title, takes a screenshot, types seq and waits for the
 // dialog to close.
@@ -97,17 +52,7 @@ func (d *desk) answer(title, shot string, seq ...string) {
 	d.gone(w, title)
 }
 
-func (d *desk) shot(name string) {
-	d.t.Helper()
-	d.step++
-	p := filepath.Join(d.artifacts, strings.ReplaceAll(d.t.Name(), "/", "_")+"-"+twoDigits(d.step)+"-"+name+".png")
-	if out, err := exec.Command("import", "-window", "root", p).CombinedOutput(); err != nil {
-		d.t.Fatalf("screenshot: %v: %s", err, out)
-	}
-	d.t.Logf("screenshot %s", p)
-}
-
-func twoDigits(n int) string { return string([]byte{byte('0' + n/10), byte('0' + n%10)}) }
+func (d *desk) shot(name string) { d.t.Helper(); d.s.shot(d.t, name) }
 
 func down(n int) []string {
 	s := make([]string, n)
