@@ -196,11 +196,12 @@ func (r *Ringer) Ring(a alarm.Alarm, at time.Time, late time.Duration, snoozed b
 		Body:    body,
 		Urgency: notifier.Critical,
 		// "default" is what a click on the body sends (mako has nothing else): it means Stop.
-		// Servers that draw buttons do not draw it (DESIGN §17).
+		// Its label is empty because xfce4-notifyd draws a button for every labelled action
+		// and would show Stop twice (DESIGN §17).
 		Actions: []notifier.Action{
 			{Key: "stop", Label: "Stop"},
 			{Key: "snooze", Label: "Snooze " + human(a.SnoozeFor())},
-			{Key: "default", Label: "Stop"},
+			{Key: "default", Label: ""},
 		},
 		WithoutActions: StopHint,
 	})
