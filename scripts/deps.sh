@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # deps.sh run|test - install the Debian/Ubuntu packages alarmd needs that are missing.
 #   run:  what building and running the agent needs (cgo for ALSA audio).
-#   test: that plus the headless desktop session the end-to-end tests run in.
+#   test: that plus the headless desktop sessions (X11 and Wayland) the end-to-end tests run in.
 # Packages already installed are left alone; nothing is upgraded. Needs root (or sudo) only when
 # something is missing.
 set -euo pipefail
@@ -36,8 +36,11 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   if [[ $ok != 1 ]]; then tail -n 20 /tmp/alarmd-deps.log >&2; echo "deps: apt-get install failed" >&2; exit 1; fi
 fi
 if [[ $mode == test ]]; then
-  if [[ $(id -u) -eq 0 ]]; then "$here/headless-session.sh" deps
-  else $sudo "$here/headless-session.sh" deps; fi
+  # the X11 desktops and the Wayland one (sway, waybar, mako)
+  for session in headless-session.sh headless-wayland.sh; do
+    if [[ $(id -u) -eq 0 ]]; then "$here/$session" deps
+    else $sudo "$here/$session" deps; fi
+  done
 fi
 
 # Go: go.mod asks for Go 1.26; any Go >= 1.21 fetches that toolchain itself (GOTOOLCHAIN=auto)
