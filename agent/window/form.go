@@ -112,7 +112,11 @@ func (w *Window) askForm(prev *formValues) (v formValues, action string, err err
 	for len(f) < 5 {
 		f = append(f, "")
 	}
-	return formValues{When: strings.TrimSpace(f[0]), Label: strings.TrimSpace(f[1]), Repeat: f[2], Sound: f[3], Snooze: f[4]}, "", nil
+	// zenity prints a combo left unchosen as a space: that is the default the form promises.
+	for i := range f {
+		f[i] = strings.TrimSpace(f[i])
+	}
+	return formValues{When: f[0], Label: f[1], Repeat: f[2], Sound: f[3], Snooze: f[4]}, "", nil
 }
 
 func orDefault(s string) string {

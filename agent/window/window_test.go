@@ -153,6 +153,23 @@ func TestFormBadWhenIsAskedAgainPrefilled(t *testing.T) {
 	}
 }
 
+// Combos left unchosen come back from zenity as a space each: the alarm is added with the
+// defaults the form promises (found by the desktop tests: it was silently dropped).
+func TestFormUnchosenCombosAreDefaults(t *testing.T) {
+	c := &fakeController{}
+	w, s, _ := newTestWindow(t, c, step{kind: "--forms", ok: true, out: form("6:50", "Desk", " ", " ", " ")})
+	w.newAlarm()
+	if len(c.added) != 1 {
+		t.Fatalf("added %+v, want the alarm with defaults", c.added)
+	}
+	if r := c.added[0]; r.When != "6:50" || *r.Label != "Desk" || r.Repeat != "" || r.Sound != "" || r.Snooze != "" {
+		t.Errorf("added %+v", r)
+	}
+	if len(s.steps) != 0 {
+		t.Errorf("%d dialogs not shown", len(s.steps))
+	}
+}
+
 // A refusal by the agent shows its reason and the form again, whose text repeats what was typed.
 func TestFormRefusedShowsReasonAndFormAgain(t *testing.T) {
 	c := &fakeController{refuse: errors.New("snooze 5m is too short")}
