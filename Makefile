@@ -41,9 +41,20 @@ unit:
 	$(GO) test -race -count=1 ./...
 	$(GO) test -count=1 -run '^TestTrayOverDBus$$' ./agent/tray
 
-## e2e: the real binary in a private headless session (bus, notification daemon, ALSA file sink)
+## e2e: the real binary in private headless sessions: the whole suite on X11 + dunst without a
+## tray host, then the core set (TestDesktop*) on each other desktop of E2E_DESKTOPS (DESIGN §17).
+## A desktop that cannot start fails with its reason; screenshots go to $TMPDIR/alarmd-artifacts.
+E2E_DESKTOPS ?= x11-dunst x11-xfce4-notifyd wayland-mako
 e2e:
-	$(GO) test -tags e2e -count=1 -timeout 10m ./cmd/alarmd/ $(if $(V),-v)
+	@set -uo pipefail; failed=""; \
+	$(GO) test -tags e2e -count=1 -timeout 10m ./cmd/alarmd/ $(if $(V),-v) || failed="no-tray"; \
+	for d in $(E2E_DESKTOPS); do \
+	  echo "e2e: desktop $$d: the core set"; start=$$(date +%s); \
+	  ALARMD_E2E_DESKTOP=$$d $(GO) test -tags e2e -count=1 -timeout 5m -run '^TestDesktop' ./cmd/alarmd/ $(if $(V),-v) \
+	    || failed="$$failed $$d"; \
+	  echo "e2e: desktop $$d took $$(( $$(date +%s) - start )) s"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "e2e: FAILED on: $$failed" >&2; exit 1; fi
 
 ## fuzz: run each fuzz target for FUZZTIME (default 30s); their seed corpora run in `make unit`
 FUZZTIME ?= 30s
