@@ -74,6 +74,7 @@ func (e *env) watchCommand() *cobra.Command {
 				_, err := fmt.Fprintln(e.stdout, out)
 				return err
 			}
+			e.ctx = whenReaderGone(e.ctx, e.stdout) // the status bar went away: so does the watch
 			return e.watch(c, p.SocketFile, print)
 		},
 	}

@@ -67,3 +67,34 @@ func waitForCreate(ctx context.Context, dir string, alive func() bool) error {
 	_, _ = f.Read(buf) // in the poller until something is created
 	return ctx.Err()
 }
+
+// whenReaderGone returns a context that ends when the reader of out, a pipe, goes away: a status
+// bar that exits (a reload, a logout) takes its `alarmd watch` with it, without waiting for the
+// next line to fail. A goroutine sits in poll(2) on the pipe with no events asked for, which
+// reports only POLLERR/POLLHUP: no wakeups meanwhile. Anything other than a pipe is left alone.
+func whenReaderGone(ctx context.Context, out any) context.Context {
+	f, ok := out.(*os.File)
+	if !ok {
+		return ctx
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFIFO {
+		return ctx
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	fd := int(f.Fd())
+	go func() {
+		fds := []unix.PollFd{{Fd: int32(fd), Events: 0}}
+		for {
+			n, err := unix.Poll(fds, -1)
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil || (n > 0 && fds[0].Revents&(unix.POLLERR|unix.POLLHUP|unix.POLLNVAL) != 0) {
+				cancel()
+				return
+			}
+		}
+	}()
+	return ctx
+}

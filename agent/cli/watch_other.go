@@ -23,3 +23,6 @@ func waitForAgent(ctx context.Context, socket string, alive func() bool) error {
 	}
 	return nil
 }
+
+// whenReaderGone: elsewhere a watch whose reader went away ends at the next line it prints.
+func whenReaderGone(ctx context.Context, out any) context.Context { return ctx }

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"slices"
@@ -344,5 +345,36 @@ func TestBenchmarkWatchIdle(t *testing.T) {
 		window, without.wakeupsPerS, with.wakeupsPerS, without.cpuMSPerMin, with.cpuMSPerMin)
 	if with.wakeupsPerS > without.wakeupsPerS+0.02 {
 		t.Errorf("a connected watcher costs wake-ups: %.3f/s against %.3f/s", with.wakeupsPerS, without.wakeupsPerS)
+	}
+}
+
+// TestWatchEndsWithItsReader: a status bar that exits (reload, logout) takes its `alarmd watch`
+// with it at once, not at the next line the watch would print.
+func TestWatchEndsWithItsReader(t *testing.T) {
+	a := newAgentEnv(t)
+	a.start()
+	defer a.run("stop")
+	cmd := exec.Command(binary, "watch", "--json")
+	cmd.Env = a.env
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	if _, err := bufio.NewReader(out).ReadString('\n'); err != nil {
+		t.Fatalf("first line: %v", err)
+	}
+	closed := time.Now()
+	out.(io.Closer).Close()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		t.Logf("figure: watch ended %v after its reader went away (%v)", time.Since(closed).Round(time.Millisecond), err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("watch still runs 5 s after its reader went away")
 	}
 }
