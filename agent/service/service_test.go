@@ -252,7 +252,7 @@ func TestRelativeRingsAndIsRemovedWhenStopped(t *testing.T) {
 	h.expectNothingShown()
 	h.clk.Advance(time.Second)
 	n := h.expectShown("Tea", "Wed 06:25")
-	if n.Urgency != notifier.Critical || len(n.Actions) != 2 || n.Actions[1].Label != "Snooze 10 min" {
+	if n.Urgency != notifier.Critical || len(n.Actions) != 3 || n.Actions[1].Label != "Snooze 10 min" || n.Actions[2].Key != "default" {
 		t.Errorf("ringing notification %+v", n)
 	}
 	if got := h.get(a.ID).State; got != api.StateRinging {
