@@ -363,17 +363,10 @@ func watchAnswers(t *testing.T, sink *audioSink) *answerWatch {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { conn.Close() })
-	rules := []string{
+	ch := becomeMonitor(t, conn, 64,
 		"type='signal',interface='org.freedesktop.Notifications',member='ActionInvoked'",
-		"type='signal',interface='org.freedesktop.Notifications',member='NotificationClosed'",
-	}
-	if err := conn.BusObject().Call("org.freedesktop.DBus.Monitoring.BecomeMonitor", 0, rules, uint32(0)).Err; err != nil {
-		t.Fatalf("BecomeMonitor: %v", err)
-	}
+		"type='signal',interface='org.freedesktop.Notifications',member='NotificationClosed'")
 	w := &answerWatch{}
-	ch := make(chan *dbus.Message, 64)
-	conn.Eavesdrop(ch)
 	go func() {
 		for range ch {
 			size := sink.size()

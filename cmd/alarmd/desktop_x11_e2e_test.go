@@ -389,25 +389,17 @@ func newNotifyTracker(t *testing.T) *notifyTracker {
 		conn.Close()
 		t.Fatalf("no notification server: %v", err)
 	}
-	rules := []string{
+	ch := becomeMonitor(t, conn, 256,
 		"type='method_call',interface='org.freedesktop.Notifications',member='Notify'",
-		"type='method_return',sender='" + owner + "'",
-		"type='signal',interface='org.freedesktop.Notifications'",
-	}
-	if call := conn.BusObject().Call("org.freedesktop.DBus.Monitoring.BecomeMonitor", 0, rules, uint32(0)); call.Err != nil {
-		conn.Close()
-		t.Fatalf("BecomeMonitor: %v", call.Err)
-	}
+		"type='method_return',sender='"+owner+"'",
+		"type='signal',interface='org.freedesktop.Notifications'")
 	tr := &notifyTracker{conn: conn, pending: map[string]trackedNote{}, open: map[uint32]trackedNote{},
 		held: func(trackedNote) bool { return false }, dropped: func(trackedNote) bool { return false }}
-	ch := make(chan *dbus.Message, 256)
-	conn.Eavesdrop(ch)
 	go func() {
 		for msg := range ch {
 			tr.see(msg)
 		}
 	}()
-	t.Cleanup(func() { conn.Close() })
 	return tr
 }
 

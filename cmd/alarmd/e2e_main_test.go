@@ -248,15 +248,8 @@ func watchNotify(t *testing.T) *notifyWatch {
 	if err != nil {
 		t.Fatalf("monitor connect: %v", err)
 	}
-	rule := "type='method_call',interface='org.freedesktop.Notifications',member='Notify'"
-	call := conn.BusObject().Call("org.freedesktop.DBus.Monitoring.BecomeMonitor", 0, []string{rule}, uint32(0))
-	if call.Err != nil {
-		conn.Close()
-		t.Fatalf("BecomeMonitor: %v", call.Err)
-	}
+	ch := becomeMonitor(t, conn, 64, "type='method_call',interface='org.freedesktop.Notifications',member='Notify'")
 	w := &notifyWatch{conn: conn}
-	ch := make(chan *dbus.Message, 64)
-	conn.Eavesdrop(ch)
 	go func() {
 		for msg := range ch {
 			if msg.Type != dbus.TypeMethodCall || len(msg.Body) < 8 {
@@ -275,8 +268,22 @@ func watchNotify(t *testing.T) *notifyWatch {
 			w.mu.Unlock()
 		}
 	}()
-	t.Cleanup(func() { conn.Close() })
 	return w
+}
+
+// becomeMonitor turns conn into a bus monitor for rules and returns what it sees (buffered n);
+// the connection is closed when the test ends. A monitor makes no calls afterwards: ask the bus
+// what you need first.
+func becomeMonitor(t *testing.T, conn *dbus.Conn, n int, rules ...string) <-chan *dbus.Message {
+	t.Helper()
+	if err := conn.BusObject().Call("org.freedesktop.DBus.Monitoring.BecomeMonitor", 0, rules, uint32(0)).Err; err != nil {
+		conn.Close()
+		t.Fatalf("BecomeMonitor: %v", err)
+	}
+	ch := make(chan *dbus.Message, n)
+	conn.Eavesdrop(ch)
+	t.Cleanup(func() { conn.Close() })
+	return ch
 }
 
 // waitFor returns the first call whose summary contains s, waiting up to d.
